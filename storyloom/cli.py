@@ -1,0 +1,331 @@
+"""The one command-line entry point: `storyloom`.
+
+Heavy modules (spaCy, torch, FastAPI) are imported inside the commands that need them, so
+`storyloom --help` and quick commands stay instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from review.cli import user_app
+from storyloom.config import Config, ConfigError, iter_settings, load_config
+from storyloom.logs import setup_logging
+
+app = typer.Typer(
+    help="storyloom: finds the stories news outlets share and drafts a page per story.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure quality and speed on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Any] = {"config_path": None}
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="config.toml to use (default: ./config.toml).",
+            envvar="STORYLOOM_CONFIG",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
+) -> None:
+    _state["config_path"] = config
+    if config is not None:  # sub-commands that load the config themselves see it too
+        os.environ["STORYLOOM_CONFIG"] = str(config)
+    setup_logging(log_level, json_lines=log_json)
+
+
+def get_config() -> Config:
+    try:
+        return load_config(_state["config_path"])
+    except ConfigError as e:
+        err.print(f"[bold red]Configuration error[/]: {e}")
+        raise typer.Exit(2) from None
+
+
+def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
+    from store.articles import sync_sources
+    from store.db import open_store
+
+    engine = open_store(config.storage.url, config.storage.busy_timeout_ms)
+    with engine.begin() as conn:
+        sync_sources(conn, config.sources)
+    return engine
+
+
+@app.command()
+def init() -> None:
+    """Create or migrate the database and register the configured sources."""
+    config = get_config()
+    get_engine(config)
+    console.print(f"database ready at {config.storage.url} with {len(config.sources)} sources")
+
+
+@app.command("config")
+def show_config(
+    settings: Annotated[
+        bool, typer.Option("--settings", help="List every setting with its help.")
+    ] = False,
+) -> None:
+    """Validate the configuration and print it (secrets hidden)."""
+    config = get_config()
+    if settings:
+        for key, help_ in iter_settings():
+            console.print(f"[bold]{key}[/]  {help_}")
+        return
+    data = config.model_dump(mode="json")
+    if data["review"].get("secret_key"):
+        data["review"]["secret_key"] = "***"
+    console.print_json(json.dumps(data))
+
+
+@app.command()
+def crawl(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over due sources, then exit.")
+    ] = False,
+) -> None:
+    """Poll every source on its schedule and process what arrives, until SIGTERM/SIGINT."""
+    config = get_config()
+    engine = get_engine(config)
+    if once:
+        from storyloom.pipeline import run_once
+
+        out = run_once(engine, config)
+        console.print_json(json.dumps(out, default=str))
+        return
+    from ingest.daemon import run_daemon
+
+    run_daemon(engine, config)
+
+
+@app.command()
+def process() -> None:
+    """Run NLP, embeddings, clustering, lens predictions and drafts over pending rows."""
+    from storyloom.pipeline import process as run
+
+    config = get_config()
+    console.print_json(json.dumps(run(get_engine(config), config), default=str))
+
+
+@app.command()
+def stories(
+    status: Annotated[str | None, typer.Option(help="open, approved or merged.")] = None,
+    sort: Annotated[str, typer.Option(help="recency, sources or regions.")] = "recency",
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+) -> None:
+    """List stories, newest first."""
+    from store.queries import list_stories
+
+    config = get_config()
+    rows = list_stories(get_engine(config), status=status, sort=sort, limit=limit)
+    table = Table("id", "slug", "articles", "outlets", "regions", "status", "last article")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["slug"],
+            str(r["n_articles"]),
+            str(r["n_sources"]),
+            ", ".join(r["regions"]),
+            r["status"],
+            f"{r['last_article_at']:%Y-%m-%d %H:%M}" if r["last_article_at"] else "",
+        )
+    console.print(table)
+
+
+def _story_id(engine, story: str) -> int:  # noqa: ANN001
+    from store.queries import get_story, get_story_by_slug
+
+    row = get_story(engine, int(story)) if story.isdigit() else get_story_by_slug(engine, story)
+    if row is None:
+        err.print(f"no story {story!r} (give an id or a slug; see `storyloom stories`)")
+        raise typer.Exit(1)
+    return row["id"]
+
+
+@app.command()
+def draft(
+    story: Annotated[str, typer.Argument(help="Story id or slug.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+) -> None:
+    """Print a story's draft, with the editor's edits."""
+    from drafts.stage import current_draft, render_json, render_markdown
+
+    config = get_config()
+    engine = get_engine(config)
+    d = current_draft(engine, config, _story_id(engine, story))
+    if d is None:
+        err.print("this story has no draft yet (it needs more sources, or run `storyloom process`)")
+        raise typer.Exit(1)
+    sys.stdout.write(render_json(d) if fmt == "json" else render_markdown(d))
+    sys.stdout.write("\n")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
+    status: Annotated[str, typer.Option(help="Story status to export.")] = "approved",
+    since: Annotated[
+        datetime | None, typer.Option(help="Only stories updated since (YYYY-MM-DD).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+) -> None:
+    """Write stories (approved by default) one file each."""
+    from drafts.stage import export_stories
+
+    config = get_config()
+    paths = export_stories(
+        get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out
+    )
+    console.print(f"wrote {len(paths)} files to {out}")
+
+
+@app.command()
+def analyse(article_id: Annotated[int, typer.Argument(help="Article id.")]) -> None:
+    """Analyse one article (if needed) and print its entities, facts and quotes."""
+    from nlp.stage import analyse_article
+
+    config = get_config()
+    console.print_json(
+        json.dumps(analyse_article(get_engine(config), config, article_id), default=str)
+    )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSON Lines: url, text, [title, published, source, region, lang]."),
+    ],
+) -> None:
+    """Load archived articles without fetching; bad lines are reported and skipped."""
+    from ingest.importer import import_jsonl
+
+    config = get_config()
+    report = import_jsonl(get_engine(config), file)
+    for line_no, why in report.errors:
+        err.print(f"{file}:{line_no}: {why}")
+    console.print(
+        f"imported {report.created} new, {report.known} already known, "
+        f"{len(report.errors)} bad lines"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default from [review]).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from [review]).")] = None,
+) -> None:
+    """Serve the editor UI and the HTTP API."""
+    import uvicorn
+
+    from review.app import create_app
+
+    config = get_config()
+    engine = get_engine(config)
+    uvicorn.run(
+        create_app(config, engine),
+        host=host or config.review.host,
+        port=port or config.review.port,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    serve_ui: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the UI after.")
+    ] = True,
+) -> None:
+    """The main job offline: serve the bundled sample feeds, crawl, draft, then serve the UI."""
+    from ingest.sample_server import SampleServer
+    from storyloom.demo import DEMO_USER, ensure_demo_user, sample_port
+    from storyloom.pipeline import run_once
+
+    config = get_config()
+    engine = get_engine(config)
+    port = sample_port(config)
+    if port is None:
+        err.print("config.toml has no sources on one 127.0.0.1 port; `storyloom crawl` instead")
+        raise typer.Exit(2)
+    with SampleServer(port=port) as server:
+        console.print(f"sample feeds served at {server.base_url}")
+        out = run_once(engine, config)
+    console.print_json(json.dumps(out, default=str))
+    password = ensure_demo_user(engine)
+    if password:
+        console.print(f"[bold]log in as {DEMO_USER!r} with password {password!r}[/] (admin)")
+    stories(status=None, sort="sources", limit=20)
+    if serve_ui:
+        serve(host=None, port=None)
+
+
+@eval_app.command("extraction")
+def eval_extraction(
+    directory: Annotated[
+        Path, typer.Argument(help="Benchmark folder with html/ and ground-truth.json.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Token precision/recall/F1 of article extraction, pages fetched through the real fetcher."""
+    from ingest.eval_cli import run_extraction_eval
+
+    config = get_config()
+    res = run_extraction_eval(directory, config, progress=not as_json)
+    _print_eval(res, as_json)
+
+
+@eval_app.command("clustering")
+def eval_clustering(
+    file: Annotated[
+        Path,
+        typer.Argument(help="UCI-style CSV or JSONL (id,title,text,published,source,cluster)."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Stream a labelled file through the daemon's clustering path; print pairwise/BCubed."""
+    from clustering.eval_store import run_clustering_eval
+
+    config = get_config()
+    res = run_clustering_eval(file, config, progress=not as_json)
+    _print_eval(res, as_json)
+
+
+def _print_eval(res: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(res) + "\n")
+        return
+    table = Table("metric", "value")
+    for k, v in res.items():
+        if isinstance(v, dict):
+            for kk, vv in v.items():
+                table.add_row(f"{k}.{kk}", f"{vv:.4f}" if isinstance(vv, float) else str(vv))
+        else:
+            table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(table)
+
+
+def run() -> None:  # pragma: no cover - console script shim
+    logging.captureWarnings(True)
+    app()
