@@ -1,0 +1,246 @@
+"""Writing articles and moving them through stages, safely for several workers.
+
+An article is one canonical URL. Each stage claims pending rows with a short lease
+(`claimed_at`), works outside any transaction, then writes its result only if the row is
+still its own — so a crash leaves rows pending (resumed after the lease) and never half-done.
+On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so several workers can share a store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+
+from store.db import utcnow
+from store.schema import (
+    DONE,
+    ERROR,
+    PENDING,
+    SKIPPED,
+    article_urls,
+    articles,
+    sources,
+    tombstones,
+)
+
+LEASE = timedelta(minutes=10)
+
+# Which stages must be done (or skipped) before a stage may run.
+PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "fetch": (),
+    "nlp": ("fetch",),
+    "embed": ("fetch",),
+    "cluster": ("nlp", "embed"),
+}
+
+
+def text_hash(*parts: str | None) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update((p or "").encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def status_col(stage: str):
+    return articles.c[f"{stage}_status"]
+
+
+def claim(
+    engine: Engine,
+    stage: str,
+    limit: int,
+    *,
+    now: datetime | None = None,
+    order_by_published: bool = False,
+) -> list[int]:
+    """Lease up to `limit` pending articles whose earlier stages are finished."""
+    now = now or utcnow()
+    col = status_col(stage)
+    conds = [
+        col == PENDING,
+        or_(articles.c.claimed_at.is_(None), articles.c.claimed_at < now - LEASE),
+    ]
+    for pre in PREREQUISITES[stage]:
+        conds.append(status_col(pre).in_((DONE, SKIPPED)))
+    order = (
+        (articles.c.published_at.asc().nulls_last(), articles.c.id)
+        if order_by_published
+        else (articles.c.id,)
+    )
+    inner = select(articles.c.id).where(and_(*conds)).order_by(*order).limit(limit)
+    if engine.dialect.name == "postgresql":
+        inner = inner.with_for_update(skip_locked=True)
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(inner)]
+        if ids:
+            conn.execute(update(articles).where(articles.c.id.in_(ids)).values(claimed_at=now))
+    if order_by_published:
+        return ids
+    return sorted(ids)
+
+
+def finish(
+    conn: Connection,
+    article_id: int,
+    stage: str,
+    status: str = DONE,
+    *,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
+    """Record a stage's outcome; an error is kept on the article for the operator."""
+    vals: dict[str, Any] = {f"{stage}_status": status, "claimed_at": None, "updated_at": utcnow()}
+    if status == ERROR:
+        vals.update(error_stage=stage, last_error=error, attempts=articles.c.attempts + 1)
+    if values:
+        vals.update(values)
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**vals))
+
+
+def reset_stages(conn: Connection, article_ids: Iterable[int], stages: Sequence[str]) -> None:
+    """Send articles back through later stages, e.g. when their text changed."""
+    ids = list(article_ids)
+    if ids:
+        conn.execute(
+            update(articles)
+            .where(articles.c.id.in_(ids))
+            .values({f"{s}_status": PENDING for s in stages})
+        )
+
+
+def is_tombstoned(conn: Connection, canonical: str, guid: str | None) -> bool:
+    keys = [canonical] + ([f"guid:{guid}"] if guid else [])
+    return (
+        conn.execute(select(tombstones.c.id).where(tombstones.c.key.in_(keys))).first() is not None
+    )
+
+
+def upsert_article(
+    conn: Connection,
+    *,
+    url: str,
+    canonical: str,
+    guid: str | None = None,
+    source_id: int | None = None,
+    **fields: Any,
+) -> tuple[int | None, bool]:
+    """Insert an article unless its canonical URL, another URL or its GUID is known.
+
+    Returns (article id, created). A tombstoned URL or GUID returns (None, False): an entry an
+    editor deleted stays gone when the feed lists it again.
+    """
+    if is_tombstoned(conn, canonical, guid):
+        return None, False
+    row = conn.execute(select(articles.c.id).where(articles.c.canonical_url == canonical)).first()
+    if row is None:
+        row = conn.execute(
+            select(article_urls.c.article_id).where(article_urls.c.url == canonical)
+        ).first()
+    if row is None and guid:
+        # GUIDs are unique within a feed, not across feeds.
+        q = select(articles.c.id).where(articles.c.guid == guid)
+        if source_id is not None:
+            q = q.where(articles.c.source_id == source_id)
+        row = conn.execute(q).first()
+    if row is not None:
+        aid = row[0]
+        _remember_url(conn, aid, canonical, source_id)
+        return aid, False
+    now = utcnow()
+    values = {
+        "canonical_url": canonical,
+        "url": url,
+        "guid": guid,
+        "source_id": source_id,
+        "created_at": now,
+        "updated_at": now,
+        **fields,
+    }
+    aid = conn.execute(insert(articles).values(**values).returning(articles.c.id)).scalar_one()
+    return aid, True
+
+
+def _remember_url(conn: Connection, article_id: int, url: str, source_id: int | None) -> None:
+    known = conn.execute(select(articles.c.id).where(articles.c.canonical_url == url)).first()
+    if known is not None:
+        return
+    exists = conn.execute(select(article_urls.c.id).where(article_urls.c.url == url)).first()
+    if exists is None:
+        conn.execute(
+            insert(article_urls).values(article_id=article_id, url=url, source_id=source_id)
+        )
+
+
+def merge_duplicate_text(conn: Connection, article_id: int, content_hash: str) -> int | None:
+    """The same text at two URLs is one article: fold `article_id` into the older one.
+
+    Returns the surviving id when a fold happened, else None.
+    """
+    other = conn.execute(
+        select(articles.c.id, articles.c.canonical_url)
+        .where(articles.c.content_hash == content_hash, articles.c.id != article_id)
+        .order_by(articles.c.id)
+        .limit(1)
+    ).first()
+    if other is None:
+        return None
+    me = conn.execute(
+        select(articles.c.canonical_url, articles.c.source_id).where(articles.c.id == article_id)
+    ).one()
+    conn.execute(
+        update(article_urls)
+        .where(article_urls.c.article_id == article_id)
+        .values(article_id=other.id)
+    )
+    conn.execute(articles.delete().where(articles.c.id == article_id))
+    _remember_url(conn, other.id, me.canonical_url, me.source_id)
+    return other.id
+
+
+def sync_sources(conn: Connection, configured: Sequence[Any]) -> dict[str, int]:
+    """Make the `sources` table hold every configured source; returns name → id.
+
+    Fetch state of existing sources is kept; their settings follow config.toml.
+    """
+    now = utcnow()
+    ids: dict[str, int] = {}
+    for s in configured:
+        vals = {
+            "kind": s.kind,
+            "url": s.url,
+            "site_url": s.site_url,
+            "country": s.country,
+            "language": s.language,
+            "default_lens": s.default_lens,
+        }
+        row = conn.execute(select(sources.c.id).where(sources.c.name == s.name)).first()
+        if row is None:
+            ids[s.name] = conn.execute(
+                insert(sources)
+                .values(name=s.name, origin="config", created_at=now, error_count=0, **vals)
+                .returning(sources.c.id)
+            ).scalar_one()
+        else:
+            conn.execute(update(sources).where(sources.c.id == row[0]).values(**vals))
+            ids[s.name] = row[0]
+    return ids
+
+
+__all__ = [
+    "DONE",
+    "ERROR",
+    "PENDING",
+    "SKIPPED",
+    "claim",
+    "finish",
+    "merge_duplicate_text",
+    "reset_stages",
+    "sync_sources",
+    "text_hash",
+    "upsert_article",
+]

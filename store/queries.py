@@ -1,0 +1,470 @@
+"""Read and small write queries the review UI, the CLI and the drafts share.
+
+Kept in one place so the web layer never holds SQL of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from store.db import utcnow
+from store.schema import (
+    analyses,
+    articles,
+    audit_log,
+    labels,
+    lens_predictions,
+    sources,
+    stories,
+    story_members,
+    story_views,
+    tombstones,
+    users,
+)
+from store.stories import refresh_story
+
+UNLABELLED = "unlabelled"
+SORTS = ("recency", "sources", "regions")
+
+_region = func.coalesce(articles.c.region, sources.c.country, "Global")
+
+
+def _member_join():
+    return story_members.join(articles, articles.c.id == story_members.c.article_id).outerjoin(
+        sources, sources.c.id == articles.c.source_id
+    )
+
+
+def _filters(
+    status: str | None,
+    lens: str | None,
+    region: str | None,
+    lang: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list:
+    conds: list = [stories.c.status != "merged"]
+    if status:
+        conds.append(stories.c.status == status)
+    if since:
+        conds.append(stories.c.last_article_at >= since)
+    if until:
+        conds.append(stories.c.first_seen_at <= until)
+    if region:
+        conds.append(
+            exists(
+                select(1)
+                .select_from(_member_join())
+                .where(story_members.c.story_id == stories.c.id, _region == region)
+            )
+        )
+    if lang:
+        conds.append(
+            exists(
+                select(1)
+                .select_from(_member_join())
+                .where(story_members.c.story_id == stories.c.id, articles.c.lang == lang)
+            )
+        )
+    if lens:
+        labelled = exists(
+            select(1).where(
+                labels.c.kind == "lens",
+                labels.c.article_id == story_members.c.article_id,
+                labels.c.value == lens,
+            )
+        )
+        predicted = exists(
+            select(1).where(
+                lens_predictions.c.article_id == story_members.c.article_id,
+                lens_predictions.c.lens == lens,
+            )
+        )
+        conds.append(
+            exists(
+                select(1)
+                .select_from(_member_join())
+                .where(
+                    story_members.c.story_id == stories.c.id,
+                    or_(labelled, predicted, sources.c.default_lens == lens),
+                )
+            )
+        )
+    return conds
+
+
+def _regions_count():
+    return (
+        select(func.count(distinct(_region)))
+        .select_from(_member_join())
+        .where(story_members.c.story_id == stories.c.id)
+        .scalar_subquery()
+    )
+
+
+def list_stories(
+    engine: Engine,
+    *,
+    status: str | None = None,
+    lens: str | None = None,
+    region: str | None = None,
+    lang: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = "recency",
+    user_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """One page of the story queue, with per-story regions, lenses, languages and new takes."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    conds = _filters(status, lens, region, lang, since, until)
+    order = {
+        "recency": (stories.c.last_article_at.desc().nulls_last(), stories.c.id.desc()),
+        "sources": (stories.c.n_sources.desc(), stories.c.last_article_at.desc().nulls_last()),
+        "regions": (_regions_count().desc(), stories.c.last_article_at.desc().nulls_last()),
+    }[sort]
+    q = select(stories).where(and_(*conds)).order_by(*order).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+        _decorate(conn, rows, user_id)
+    return rows
+
+
+def count_stories(
+    engine: Engine,
+    *,
+    status: str | None = None,
+    lens: str | None = None,
+    region: str | None = None,
+    lang: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    **_: Any,
+) -> int:
+    conds = _filters(status, lens, region, lang, since, until)
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(stories).where(*conds)).scalar_one()
+
+
+def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None) -> None:
+    """Add regions, langs, lenses and new-take counts to story rows, in three queries."""
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    by_id = {r["id"]: r for r in rows}
+    for r in rows:
+        r.update(regions=set(), langs=set(), lenses=set(), new_takes=0)
+    q = (
+        select(
+            story_members.c.story_id,
+            _region.label("region"),
+            articles.c.lang,
+            func.coalesce(labels.c.value, lens_predictions.c.lens, sources.c.default_lens).label(
+                "lens"
+            ),
+        )
+        .select_from(
+            _member_join()
+            .outerjoin(
+                labels,
+                and_(labels.c.article_id == articles.c.id, labels.c.kind == "lens"),
+            )
+            .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
+        )
+        .where(story_members.c.story_id.in_(ids))
+    )
+    for sid, region, lang, lens in conn.execute(q):
+        r = by_id[sid]
+        r["regions"].add(region)
+        if lang:
+            r["langs"].add(lang)
+        r["lenses"].add(lens or UNLABELLED)
+    if user_id is not None:
+        seen = story_views.c.seen_at
+        q = (
+            select(story_members.c.story_id, func.count())
+            .select_from(
+                story_members.outerjoin(
+                    story_views,
+                    and_(
+                        story_views.c.story_id == story_members.c.story_id,
+                        story_views.c.user_id == user_id,
+                    ),
+                )
+            )
+            .where(
+                story_members.c.story_id.in_(ids),
+                or_(seen.is_(None), story_members.c.assigned_at > seen),
+            )
+            .group_by(story_members.c.story_id)
+        )
+        for sid, n in conn.execute(q):
+            by_id[sid]["new_takes"] = n
+    for r in rows:
+        r["n_regions"] = len(r["regions"])
+        for k in ("regions", "langs", "lenses"):
+            r[k] = sorted(r[k])
+
+
+def get_story(engine: Engine, story_id: int) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+        if row is None:
+            return None
+        out = [dict(row._mapping)]
+        _decorate(conn, out, None)
+    return out[0]
+
+
+def get_story_by_slug(engine: Engine, slug: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        sid = conn.execute(select(stories.c.id).where(stories.c.slug == slug)).scalar()
+    return get_story(engine, sid) if sid is not None else None
+
+
+def lens_of(
+    label: str | None,
+    predicted: str | None,
+    confidence: float | None,
+    model_version: str | None,
+    source_default: str | None,
+    min_confidence: float,
+) -> dict[str, Any]:
+    """A take's lens with where it came from: editor > confident model > source default."""
+    if label:
+        return {"lens": label, "provenance": "editor", "confidence": None, "model_version": None}
+    if predicted and confidence is not None and confidence >= min_confidence:
+        return {
+            "lens": predicted,
+            "provenance": "model",
+            "confidence": confidence,
+            "model_version": model_version,
+        }
+    if source_default:
+        return {"lens": source_default, "provenance": "source", "confidence": None}
+    return {"lens": UNLABELLED, "provenance": "none", "confidence": None, "model_version": None}
+
+
+def latest_labels(conn: Connection, article_ids: list[int]) -> dict[int, str]:
+    """The last lens an editor gave each article."""
+    q = (
+        select(labels.c.article_id, labels.c.value)
+        .where(labels.c.kind == "lens", labels.c.article_id.in_(article_ids))
+        .order_by(labels.c.id)
+    )
+    return {aid: v for aid, v in conn.execute(q)}
+
+
+def story_articles(
+    engine: Engine, story_id: int, *, min_confidence: float = 0.5
+) -> list[dict[str, Any]]:
+    """Member articles in publication order, with outlet, region and lens provenance."""
+    q = (
+        select(
+            articles,
+            sources.c.name.label("source"),
+            sources.c.country.label("source_country"),
+            sources.c.default_lens,
+            story_members.c.assigned_by,
+            story_members.c.assigned_at,
+            story_members.c.score,
+            lens_predictions.c.lens.label("pred_lens"),
+            lens_predictions.c.confidence.label("pred_conf"),
+            lens_predictions.c.model_version,
+        )
+        .select_from(
+            _member_join().outerjoin(
+                lens_predictions, lens_predictions.c.article_id == articles.c.id
+            )
+        )
+        .where(story_members.c.story_id == story_id)
+        .order_by(articles.c.published_at.asc().nulls_last(), articles.c.id)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+        lab = latest_labels(conn, [r["id"] for r in rows])
+    for r in rows:
+        r["outlet"] = r["source"] or r["source_name"] or r["site_name"] or "Unknown"
+        r["region"] = r["region"] or r["source_country"] or "Global"
+        r["lens"] = lens_of(
+            lab.get(r["id"]),
+            r.pop("pred_lens"),
+            r.pop("pred_conf"),
+            r.pop("model_version"),
+            r["default_lens"],
+            min_confidence,
+        )
+    return rows
+
+
+def search_articles(engine: Engine, q: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Articles whose title, text or an entity contains `q` (case-insensitive)."""
+    q = q.strip()
+    if not q:
+        return []
+    pat = f"%{q.lower()}%"
+    entity_hit = exists(
+        select(1).where(
+            analyses.c.article_id == articles.c.id,
+            func.lower(func.cast(analyses.c.data, articles.c.text.type)).like(pat),
+        )
+    )
+    stmt = (
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.url,
+            articles.c.published_at,
+            func.coalesce(sources.c.name, articles.c.source_name).label("outlet"),
+            story_members.c.story_id,
+            stories.c.slug,
+            case((func.lower(articles.c.title).like(pat), 0), else_=1).label("rank"),
+        )
+        .select_from(
+            articles.outerjoin(sources, sources.c.id == articles.c.source_id)
+            .outerjoin(story_members, story_members.c.article_id == articles.c.id)
+            .outerjoin(stories, stories.c.id == story_members.c.story_id)
+        )
+        .where(
+            or_(
+                func.lower(articles.c.title).like(pat),
+                func.lower(articles.c.text).like(pat),
+                entity_hit,
+            )
+        )
+        .order_by("rank", articles.c.published_at.desc().nulls_last())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def list_sources(engine: Engine) -> list[dict[str, Any]]:
+    n = (
+        select(func.count())
+        .where(articles.c.source_id == sources.c.id)
+        .scalar_subquery()
+        .label("n_articles")
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(sources, n).order_by(sources.c.name))]
+
+
+def set_source_paused(
+    engine: Engine, source_id: int, paused: bool, reason: str | None, user_id: int | None
+) -> None:
+    with engine.begin() as conn:
+        vals: dict[str, Any] = {"paused": paused, "paused_reason": reason if paused else None}
+        if not paused:
+            vals.update(error_count=0, next_poll_at=None, disabled=False)
+        found = conn.execute(update(sources).where(sources.c.id == source_id).values(**vals))
+        if found.rowcount == 0:
+            raise LookupError(f"no source with id {source_id}")
+        audit(
+            conn,
+            user_id,
+            "source.pause" if paused else "source.resume",
+            "source",
+            source_id,
+            {"reason": reason},
+        )
+
+
+def audit(
+    conn: Connection | Engine,
+    user_id: int | None,
+    action: str,
+    target_type: str | None,
+    target_id: int | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    stmt = insert(audit_log).values(
+        user_id=user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        created_at=utcnow(),
+    )
+    if isinstance(conn, Engine):
+        with conn.begin() as c:
+            c.execute(stmt)
+    else:
+        conn.execute(stmt)
+
+
+def story_history(engine: Engine, story_id: int) -> list[dict[str, Any]]:
+    q = (
+        select(audit_log, users.c.username)
+        .select_from(audit_log.outerjoin(users, users.c.id == audit_log.c.user_id))
+        .where(audit_log.c.target_type == "story", audit_log.c.target_id == story_id)
+        .order_by(audit_log.c.id.desc())
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def mark_seen(
+    engine: Engine, user_id: int, story_id: int, draft_version: int | None = None
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            delete(story_views).where(
+                story_views.c.user_id == user_id, story_views.c.story_id == story_id
+            )
+        )
+        conn.execute(
+            insert(story_views).values(
+                user_id=user_id, story_id=story_id, seen_at=utcnow(), draft_version=draft_version
+            )
+        )
+
+
+def last_seen(engine: Engine, user_id: int, story_id: int) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(story_views).where(
+                story_views.c.user_id == user_id, story_views.c.story_id == story_id
+            )
+        ).first()
+    return dict(row._mapping) if row else None
+
+
+def tombstone_article(engine: Engine, article_id: int, reason: str, user_id: int | None) -> None:
+    """Delete an article for good: its URL and GUID are remembered so feeds can't bring it back."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(articles.c.canonical_url, articles.c.guid).where(articles.c.id == article_id)
+        ).first()
+        if row is None:
+            raise LookupError(f"no article with id {article_id}")
+        sid = conn.execute(
+            select(story_members.c.story_id).where(story_members.c.article_id == article_id)
+        ).scalar()
+        now = utcnow()
+        for key in [row.canonical_url] + ([f"guid:{row.guid}"] if row.guid else []):
+            conn.execute(
+                insert(tombstones).values(key=key, reason=reason, user_id=user_id, created_at=now)
+            )
+        conn.execute(delete(articles).where(articles.c.id == article_id))
+        if sid is not None:
+            refresh_story(conn, sid)
+            audit(conn, user_id, "article.delete", "story", sid, {"article_id": article_id})
