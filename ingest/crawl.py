@@ -1,0 +1,266 @@
+"""One crawl pass: poll the sources that are due, then fetch the pages of new entries.
+
+Fetching is asyncio through the guarded Fetcher; extraction is CPU work and runs in worker
+threads so it never stalls fetching. Every outcome, good or bad, is written on the source or
+the article row where an operator will see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, or_, select, update
+
+from ingest.extract import extract_article
+from ingest.feeds import ParsedFeed, parse_feed
+from ingest.fetch import Fetcher, FetchResult
+from ingest.langid import detect_language
+from ingest.schedule import backoff_s, next_poll_delay_s, retry_after_s
+from ingest.urls import canonical_url, region_from_host, url_host
+from store.articles import (
+    DONE,
+    ERROR,
+    PENDING,
+    claim,
+    finish,
+    merge_duplicate_text,
+    text_hash,
+    upsert_article,
+)
+from store.db import utcnow
+from store.schema import articles, sources
+from storyloom.config import Config
+
+logger = logging.getLogger(__name__)
+
+PAGE_BATCH = 64
+
+
+def due_sources(engine: Engine, now: datetime) -> list[dict[str, Any]]:
+    q = select(sources).where(
+        sources.c.paused.is_(False),
+        sources.c.disabled.is_(False),
+        or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def _entry_times(engine: Engine, source_id: int) -> list[datetime]:
+    q = (
+        select(articles.c.published_at)
+        .where(articles.c.source_id == source_id, articles.c.published_at.is_not(None))
+        .order_by(articles.c.published_at.desc())
+        .limit(50)
+    )
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(q)]
+
+
+def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, config: Config) -> None:
+    """Back off exponentially; pause after too many failures; 410 Gone disables for good."""
+    now = utcnow()
+    n = (src["error_count"] or 0) + 1
+    delay = backoff_s(n, config.crawler, random.Random())
+    wait = retry_after_s(res.headers, now) if res.status in (429, 503) else None
+    if wait:
+        delay = max(delay, wait)
+    vals: dict[str, Any] = {
+        "last_fetch_at": now,
+        "last_status": res.status,
+        "last_error": res.detail or res.error,
+        "error_count": n,
+        "next_poll_at": now + timedelta(seconds=delay),
+    }
+    if res.status == 410:
+        vals.update(disabled=True, paused=True, paused_reason="HTTP 410 Gone: the feed was removed")
+    elif n >= config.crawler.max_failures:
+        vals.update(
+            paused=True, paused_reason=f"{n} consecutive failures; last: {vals['last_error']}"
+        )
+    with engine.begin() as conn:
+        conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+
+
+def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config: Config) -> int:
+    created = 0
+    fetch_pages = config.crawler.fetch_articles
+    with engine.begin() as conn:
+        for e in feed.entries:
+            link = e.link or (
+                e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None
+            )
+            if not link:
+                continue
+            aid, new = upsert_article(
+                conn,
+                url=link,
+                canonical=canonical_url(link),
+                guid=e.guid,
+                source_id=src["id"],
+                title=e.title,
+                feed_summary=e.summary,
+                author=e.author,
+                published_at=e.published,
+                region=src["country"] or region_from_host(url_host(link)),
+                lang=e.lang or feed.lang or src["language"],
+                fetch_status=PENDING if fetch_pages else DONE,
+                text=None if fetch_pages else e.summary,
+                extraction=None if fetch_pages else "feed_summary",
+            )
+            created += int(new)
+    return created
+
+
+async def poll_source(
+    engine: Engine, config: Config, fetcher: Fetcher, src: dict[str, Any]
+) -> dict:
+    """Fetch one feed (conditionally) and store its new entries."""
+    if src["kind"] == "url":
+        with engine.begin() as conn:
+            _, new = upsert_article(
+                conn,
+                url=src["url"],
+                canonical=canonical_url(src["url"]),
+                source_id=src["id"],
+                region=src["country"],
+                fetch_status=PENDING,
+            )
+            conn.execute(
+                update(sources)
+                .where(sources.c.id == src["id"])
+                .values(
+                    paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow()
+                )
+            )
+        return {"source": src["name"], "new": int(new)}
+    res = await fetcher.fetch(src["url"], etag=src["etag"], last_modified=src["last_modified"])
+    if not res.ok:
+        _record_failure(engine, src, res, config)
+        logger.warning(
+            "feed fetch failed",
+            extra={"source": src["name"], "error": res.error, "detail": res.detail},
+        )
+        return {"source": src["name"], "error": res.error}
+    now = utcnow()
+    feed = (
+        None
+        if res.not_modified
+        else await asyncio.to_thread(parse_feed, res.body, res.headers, res.final_url)
+    )
+    new = _store_entries(engine, src, feed, config) if feed else 0
+    delay = next_poll_delay_s(
+        _entry_times(engine, src["id"]),
+        res.headers,
+        config.crawler,
+        now,
+        ttl_minutes=feed.ttl_minutes if feed else None,
+    )
+    vals: dict[str, Any] = {
+        "last_fetch_at": now,
+        "last_status": res.status,
+        "last_error": None,
+        "error_count": 0,
+        "next_poll_at": now + timedelta(seconds=delay),
+        "interval_s": int(delay),
+        "etag": res.headers.get("etag", src["etag"]),
+        "last_modified": res.headers.get("last-modified", src["last_modified"]),
+    }
+    if feed is not None:
+        vals["bozo"] = feed.bozo
+    with engine.begin() as conn:
+        conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+    logger.info(
+        "feed fetched",
+        extra={
+            "source": src["name"],
+            "status": res.status,
+            "new": new,
+            "not_modified": res.not_modified,
+            "bytes": len(res.body),
+        },
+    )
+    return {"source": src["name"], "status": res.status, "new": new}
+
+
+def _page_outcome(
+    row: dict[str, Any], res: FetchResult, config: Config
+) -> tuple[str, dict, str | None]:
+    """Extract text from a fetched page, falling back to the feed summary when it fails."""
+    extracted = None
+    why = None
+    if res.ok:
+        extracted = extract_article(res.body, res.final_url, res.headers)
+        if not extracted.text:
+            why = f"no article text in the page ({res.content_type or 'unknown type'})"
+    else:
+        why = res.detail or res.error
+    text = extracted.text if extracted else ""
+    vals: dict[str, Any] = {}
+    if extracted:
+        vals.update(author=row["author"] or extracted.author, site_name=extracted.site_name)
+        if not row["title"] and extracted.title:
+            vals["title"] = extracted.title
+        if not row["published_at"] and extracted.published:
+            vals["published_at"] = extracted.published
+    if len(text) >= config.crawler.min_text_chars:
+        vals["extraction"] = "page"
+    elif row["feed_summary"]:
+        text, vals["extraction"] = row["feed_summary"], "feed_summary"
+    elif text:
+        vals["extraction"] = "page"
+    else:
+        return ERROR, vals, why or "no text"
+    declared = (extracted.declared_lang if extracted else None) or row["lang"]
+    lang, conf = detect_language(text, declared, config.crawler)
+    vals.update(text=text, lang=lang, lang_confidence=conf, content_hash=text_hash(text))
+    if vals["extraction"] == "feed_summary":
+        vals["last_error"] = f"page not used: {why or 'text too short'}"
+    return DONE, vals, None
+
+
+async def fetch_pages(engine: Engine, config: Config, fetcher: Fetcher) -> dict[str, int]:
+    counts = {"done": 0, "error": 0}
+    while ids := claim(engine, "fetch", PAGE_BATCH):
+        with engine.connect() as conn:
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
+            ]
+
+        async def one(row: dict[str, Any]) -> None:
+            res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
+            status, vals, error = await asyncio.to_thread(_page_outcome, row, res, config)
+            with engine.begin() as conn:
+                finish(conn, row["id"], "fetch", status, error=error, values=vals)
+                if status == DONE:
+                    merge_duplicate_text(conn, row["id"], vals["content_hash"])
+            counts["done" if status == DONE else "error"] += 1
+
+        await asyncio.gather(*(one(r) for r in rows))
+    return counts
+
+
+async def crawl_async(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
+    async with Fetcher(config.crawler, transport=transport) as fetcher:
+        results = await asyncio.gather(
+            *(poll_source(engine, config, fetcher, s) for s in due_sources(engine, utcnow()))
+        )
+        pages = await fetch_pages(engine, config, fetcher)
+    return {
+        "sources": len(results),
+        "new": sum(r.get("new", 0) for r in results),
+        "errors": sum(1 for r in results if r.get("error")),
+        "pages": pages,
+    }
+
+
+def crawl_once(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
+    return asyncio.run(crawl_async(engine, config, transport=transport))
+
+
+__all__ = ["crawl_once", "crawl_async", "poll_source", "fetch_pages", "due_sources"]
