@@ -1,0 +1,163 @@
+"""analyse_texts: articles in, per-article JSON-ready analyses out (entities, facts, quotes).
+
+Pure functions over text: the store glue (nlp/stage.py) decides what to (re)compute and keeps
+the results with model id and PIPELINE_VERSION. Texts are grouped by pipeline; each group runs
+through nlp.pipe, split across settings.n_process worker processes when the batch is large
+enough to pay for them. Workers return the small result dicts, not Docs, so the expensive
+post-processing runs in parallel too and nothing heavy crosses process boundaries.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from spacy.tokens import Doc
+
+from nlp.entities import entities_from_mentions
+from nlp.facts import facts_from_doc, rule_facts
+from nlp.pipelines import has_ner, load_pipeline, model_for, normalise_lang
+from nlp.quotes import quotes_from_doc
+from nlp.settings import NlpSettings
+from nlp.textcheck import Checked, check_text
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"
+STATUSES = ("ok", "no_ner", "empty", "truncated", "garbage", "error")
+
+
+def _empty(status: str, note: str | None, model: str, lang: str) -> dict:
+    return {
+        "status": status,
+        "note": note,
+        "model": model,
+        "lang": lang,
+        "body_start": 0,
+        "sentences": [],
+        "entities": [],
+        "facts": [],
+        "times": [],
+        "quotes": [],
+    }
+
+
+def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_start: int) -> dict:
+    settings = _worker_settings
+    result = _empty(checked.status, checked.note, model, lang)
+    result["body_start"] = body_start
+    sentences = [
+        {"i": i, "start": s.start_char, "end": s.end_char, "text": s.text}
+        for i, s in enumerate(doc.sents)
+        if s.text.strip()
+    ]
+    for i, s in enumerate(sentences):
+        s["i"] = i
+    result["sentences"] = sentences
+    sent_index = {s["start"]: s["i"] for s in sentences}
+    if doc.has_annotation("ENT_IOB"):
+        mentions = [{"text": e.text, "label": e.label_, "start": e.start_char} for e in doc.ents]
+        result["entities"] = entities_from_mentions(mentions, settings.entity_labels)
+        result["facts"], result["times"] = facts_from_doc(doc, sent_index)
+    else:
+        result["facts"] = rule_facts(doc.text, sentences, lang)
+    result["quotes"] = quotes_from_doc(doc, sentences, settings)
+    return result
+
+
+_worker_settings: NlpSettings = NlpSettings()
+
+
+def _run_group(
+    model: str, items: list[tuple[Checked, str, int]], settings: NlpSettings
+) -> list[dict]:
+    """Analyse texts that share one pipeline, in this process."""
+    global _worker_settings
+    _worker_settings = settings
+    nlp = load_pipeline(model, tuple(settings.exclude_components))
+    ner = has_ner(nlp)
+    out = []
+    docs = nlp.pipe((c.text for c, _, _ in items), batch_size=settings.batch_size)
+    for (checked, lang, body_start), doc in zip(items, docs, strict=True):
+        if not ner and checked.status == "ok":
+            checked = Checked(checked.text, "no_ner", f"no NER for {lang}")
+        elif not ner:
+            checked = Checked(checked.text, checked.status, f"{checked.note}; no NER for {lang}")
+        try:
+            out.append(_result_from_doc(doc, checked, model, lang, body_start))
+        except Exception as exc:  # noqa: BLE001 - one odd text must not sink the batch
+            logger.exception("analysis failed for a %d-char text", len(checked.text))
+            out.append(_empty("error", f"analysis failed: {type(exc).__name__}", model, lang))
+    return out
+
+
+def _chunks(indices: list[int], sizes: list[int], n: int) -> list[list[int]]:
+    """Split into n chunks of similar total size (largest first, to the lightest chunk)."""
+    chunks: list[list[int]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for i in sorted(indices, key=lambda i: -sizes[i]):
+        k = loads.index(min(loads))
+        chunks[k].append(i)
+        loads[k] += sizes[i]
+    return [sorted(c) for c in chunks if c]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def analyse_texts(
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    settings: NlpSettings,
+    *,
+    titles: Sequence[str | None] | None = None,
+) -> list[dict]:
+    """One result dict per text, in order. Never raises on bad text; see the status field.
+
+    A title, when given, is analysed as the first paragraph so its names count; the result's
+    body_start says where the body begins in the offsets.
+    """
+    if len(langs) != len(texts) or (titles is not None and len(titles) != len(texts)):
+        raise ValueError("texts, langs and titles must have the same length")
+    results: list[dict | None] = [None] * len(texts)
+    groups: dict[str, list[int]] = {}
+    prepared: dict[int, tuple[Checked, str, int]] = {}
+    for i, raw in enumerate(texts):
+        lang = normalise_lang(langs[i], settings)
+        model = model_for(lang, settings)
+        title = titles[i] if titles is not None else None
+        body_start = 0
+        if isinstance(raw, str) and title and title.strip() and not raw.startswith(title):
+            body_start = len(title.strip()) + 2
+            raw = f"{title.strip()}\n\n{raw}"
+        checked = check_text(raw, settings)
+        if checked.status in ("empty", "garbage"):
+            results[i] = _empty(checked.status, checked.note, model, lang)
+            continue
+        prepared[i] = (checked, lang, body_start)
+        groups.setdefault(model, []).append(i)
+    total_chars = sum(len(c.text) for c, _, _ in prepared.values())
+    workers = settings.n_process if total_chars >= settings.multiprocess_min_chars else 1
+    for model, idx in groups.items():
+        n = min(workers, len(idx))
+        if n <= 1:
+            for i, res in zip(
+                idx, _run_group(model, [prepared[i] for i in idx], settings), strict=True
+            ):
+                results[i] = res
+            continue
+        sizes = {i: len(prepared[i][0].text) for i in idx}
+        chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
+        with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:
+            futures = [
+                pool.submit(_run_group, model, [prepared[i] for i in chunk], settings)
+                for chunk in chunks
+            ]
+            for chunk, fut in zip(chunks, futures, strict=True):
+                for i, res in zip(chunk, fut.result(), strict=True):
+                    results[i] = res
+    return [r for r in results if r is not None]
