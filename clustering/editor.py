@@ -1,0 +1,171 @@
+"""Editor operations on clusters: move, split, merge.
+
+Each is stored as a labelled example (a `labels` row of kind "cluster") for the day the
+clustering score is learned, and as an audit row. Memberships an editor set are marked
+`assigned_by="editor"`, and the algorithm never moves those articles again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from clustering.stage import rebuild_state
+from store.db import utcnow
+from store.queries import audit
+from store.schema import articles, labels, stories, story_members
+from store.stories import assign, create_story, refresh_story
+from storyloom.config import Config
+
+
+def _story(conn: Connection, story_id: int) -> Any:
+    row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+    if row is None:
+        raise LookupError(f"no story with id {story_id}")
+    if row.status == "merged":
+        raise ValueError(f"story {story_id} was merged into {row.merged_into}")
+    return row
+
+
+def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **detail: Any) -> None:
+    conn.execute(
+        insert(labels).values(
+            kind="cluster",
+            article_id=detail.get("article_id"),
+            story_id=story_id,
+            value=value,
+            detail=detail,
+            user_id=user_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _model(config: Config | None) -> str:
+    from clustering.settings import ClusteringSettings
+
+    return (config.clustering if config else ClusteringSettings()).model
+
+
+def move_article(
+    engine: Engine,
+    article_id: int,
+    story_id: int,
+    user_id: int | None,
+    config: Config | None = None,
+) -> None:
+    """Put one article in another story, for good."""
+    with engine.begin() as conn:
+        _story(conn, story_id)
+        if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
+            raise LookupError(f"no article with id {article_id}")
+        old = assign(conn, article_id, story_id, by="editor", user_id=user_id)
+        for sid in {story_id, old} - {None}:
+            rebuild_state(conn, sid, _model(config))
+            refresh_story(conn, sid)
+        _label(conn, user_id, "move", story_id, article_id=article_id, from_story=old)
+        audit(
+            conn,
+            user_id,
+            "cluster.move",
+            "story",
+            story_id,
+            {"article_id": article_id, "from": old},
+        )
+        if old is not None and old != story_id:
+            audit(
+                conn,
+                user_id,
+                "cluster.move_out",
+                "story",
+                old,
+                {"article_id": article_id, "to": story_id},
+            )
+
+
+def split_articles(
+    engine: Engine, article_ids: list[int], user_id: int | None, config: Config | None = None
+) -> int:
+    """Take the chosen articles out of their stories into a new one; returns its id."""
+    if not article_ids:
+        raise ValueError("choose at least one article to split off")
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(
+                articles.c.id, articles.c.title, articles.c.published_at, story_members.c.story_id
+            )
+            .select_from(
+                articles.outerjoin(story_members, story_members.c.article_id == articles.c.id)
+            )
+            .where(articles.c.id.in_(article_ids))
+            .order_by(articles.c.published_at)
+        ).all()
+        if len(rows) != len(set(article_ids)):
+            raise LookupError("some of the chosen articles do not exist")
+        new_id = create_story(conn, rows[0].title, rows[0].published_at)
+        olds = set()
+        for r in rows:
+            assign(conn, r.id, new_id, by="editor", user_id=user_id)
+            olds.add(r.story_id)
+        for sid in (olds - {None}) | {new_id}:
+            rebuild_state(conn, sid, _model(config))
+            refresh_story(conn, sid)
+        _label(
+            conn,
+            user_id,
+            "split",
+            new_id,
+            article_ids=list(article_ids),
+            from_stories=sorted(olds - {None}),
+        )
+        for sid in olds - {None}:
+            audit(
+                conn,
+                user_id,
+                "cluster.split",
+                "story",
+                sid,
+                {"article_ids": list(article_ids), "new_story": new_id},
+            )
+        audit(
+            conn, user_id, "cluster.split_from", "story", new_id, {"article_ids": list(article_ids)}
+        )
+    return new_id
+
+
+def merge_stories(
+    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config | None = None
+) -> None:
+    """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
+    if keep_id == other_id:
+        raise ValueError("a story cannot be merged with itself")
+    with engine.begin() as conn:
+        _story(conn, keep_id)
+        _story(conn, other_id)
+        moved = [
+            r[0]
+            for r in conn.execute(
+                select(story_members.c.article_id).where(story_members.c.story_id == other_id)
+            )
+        ]
+        for aid in moved:
+            assign(conn, aid, keep_id, by="editor", user_id=user_id)
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == other_id)
+            .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
+        )
+        rebuild_state(conn, keep_id, _model(config))
+        refresh_story(conn, keep_id)
+        refresh_story(conn, other_id)
+        _label(conn, user_id, "merge", keep_id, other=other_id, article_ids=moved)
+        audit(
+            conn,
+            user_id,
+            "cluster.merge",
+            "story",
+            keep_id,
+            {"merged": other_id, "articles": len(moved)},
+        )
+        audit(conn, user_id, "cluster.merged_into", "story", other_id, {"into": keep_id})

@@ -1,0 +1,192 @@
+"""The embedding and clustering stages over stored rows.
+
+Articles are clustered in publication order against the live stories, whose clusterer
+state lives in `stories.state`, so a restarted daemon picks up exactly where it stopped.
+Editor-assigned memberships are never revisited: the algorithm only places new articles.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+
+from clustering.embed import bytes_to_vector, embed_input, get_embedder, vector_to_bytes
+from clustering.entities import entity_keys
+from clustering.state import ArticleFeatures
+from clustering.streaming import StreamingClusterer
+from store.articles import DONE, claim, finish, text_hash
+from store.db import aware, utcnow
+from store.schema import PENDING, analyses, articles, embeddings, sources, stories
+from store.stories import assign, create_story, refresh_story
+from storyloom.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+def run_embed(engine: Engine, config: Config) -> dict[str, int]:
+    """Embed title + lead of every article whose fetch is done; never twice per text+model."""
+    cfg = config.clustering
+    embedder = None
+    seen = computed = 0
+    while ids := claim(engine, "embed", cfg.batch_size * 4):
+        q = (
+            select(articles.c.id, articles.c.title, articles.c.text, embeddings.c.text_hash)
+            .select_from(
+                articles.outerjoin(
+                    embeddings,
+                    and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == cfg.model),
+                )
+            )
+            .where(articles.c.id.in_(ids))
+        )
+        with engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+        todo = []
+        for r in rows:
+            r["input"] = embed_input(r["title"], r["text"], cfg.lead_chars)
+            r["digest"] = text_hash(cfg.model, r["input"])
+            if r["text_hash"] != r["digest"]:
+                todo.append(r)
+        if todo:
+            embedder = embedder or get_embedder(cfg)
+            vectors = embedder.encode([r["input"] for r in todo])
+        with engine.begin() as conn:
+            for r, v in zip(todo, vectors if todo else [], strict=True):
+                conn.execute(
+                    embeddings.delete().where(
+                        embeddings.c.article_id == r["id"], embeddings.c.model == cfg.model
+                    )
+                )
+                conn.execute(
+                    insert(embeddings).values(
+                        article_id=r["id"],
+                        model=cfg.model,
+                        text_hash=r["digest"],
+                        dim=int(v.shape[0]),
+                        vector=vector_to_bytes(v),
+                        created_at=utcnow(),
+                    )
+                )
+            for r in rows:
+                finish(conn, r["id"], "embed", DONE)
+        seen += len(rows)
+        computed += len(todo)
+    return {"articles": seen, "embedded": computed}
+
+
+def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
+    """What the clusterer needs of each article: vector, title, entities, time, outlet."""
+    if not ids:
+        return {}
+    q = (
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.published_at,
+            articles.c.created_at,
+            func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name).label(
+                "outlet"
+            ),
+            embeddings.c.vector,
+            embeddings.c.dim,
+            analyses.c.data,
+        )
+        .select_from(
+            articles.join(
+                embeddings,
+                and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == model),
+            )
+            .outerjoin(sources, sources.c.id == articles.c.source_id)
+            .outerjoin(analyses, analyses.c.article_id == articles.c.id)
+        )
+        .where(articles.c.id.in_(ids))
+    )
+    out = {}
+    for r in conn.execute(q):
+        ents = (r.data or {}).get("entities", []) if r.data else []
+        published = aware(r.published_at or r.created_at)
+        out[r.id] = ArticleFeatures(
+            id=r.id,
+            vector=bytes_to_vector(r.vector, r.dim),
+            title=r.title or "",
+            entities=entity_keys((e["text"], e["label"]) for e in ents),
+            published=published,
+            source=r.outlet or "",
+        )
+    return out
+
+
+def load_clusterer(engine: Engine, config: Config, since: datetime) -> StreamingClusterer:
+    """A clusterer holding every story still live at `since` (from stored state)."""
+    clusterer = StreamingClusterer(config.clustering)
+    q = select(stories.c.id, stories.c.state).where(
+        stories.c.status != "merged",
+        stories.c.state.is_not(None),
+        stories.c.last_article_at >= since,
+    )
+    with engine.connect() as conn:
+        for sid, state in conn.execute(q):
+            clusterer.add_story(sid, state)
+    return clusterer
+
+
+def _oldest_pending(engine: Engine) -> datetime | None:
+    stamp = func.coalesce(articles.c.published_at, articles.c.created_at)
+    with engine.connect() as conn:
+        t = conn.execute(
+            select(func.min(stamp)).where(articles.c.cluster_status == PENDING)
+        ).scalar()
+    return aware(t) if t is not None else None
+
+
+def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
+    """Place every pending article, in publication order, in a live story or a new one."""
+    cfg = config.clustering
+    oldest = _oldest_pending(engine)
+    if oldest is None:
+        return {"articles": 0, "new_stories": 0}
+    clusterer = load_clusterer(engine, config, oldest - timedelta(hours=cfg.window_hours))
+    placed = opened = 0
+    while ids := claim(engine, "cluster", cfg.batch_size * 4, order_by_published=True):
+        with engine.connect() as conn:
+            feats = load_features(conn, ids, cfg.model)
+        for aid in ids:
+            art = feats.get(aid)
+            with engine.begin() as conn:
+                if art is None:  # no embedding: nothing to cluster on
+                    finish(conn, aid, "cluster", "skipped")
+                    continue
+                clusterer.expire(art.published)
+                d = clusterer.decide(art)
+                if d.story_id is None:
+                    sid = create_story(conn, art.title, art.published)
+                    state = clusterer.new_story(sid, art)
+                    opened += 1
+                else:
+                    sid = d.story_id
+                    state = clusterer.add_article(sid, art)
+                assign(conn, aid, sid, score=d.score)
+                refresh_story(conn, sid, state=state)
+                finish(conn, aid, "cluster", DONE)
+                placed += 1
+    return {"articles": placed, "new_stories": opened}
+
+
+def rebuild_state(conn: Connection, story_id: int, model: str) -> dict[str, Any] | None:
+    """Recompute a story's clusterer state from its members (after an editor change)."""
+    from clustering.state import story_state_from_articles
+    from store.schema import story_members
+
+    ids = [
+        r[0]
+        for r in conn.execute(
+            select(story_members.c.article_id).where(story_members.c.story_id == story_id)
+        )
+    ]
+    feats = sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
+    state = story_state_from_articles(feats) if feats else None
+    conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
+    return state

@@ -1,0 +1,140 @@
+"""A story's running summary, and its JSON form stored in `stories.state`.
+
+Only sums and counts are kept, so adding or removing an article is O(dim) and the
+centroid is exact: centroid = normalise(sum of member vectors).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+STATE_VERSION = 1
+
+
+@dataclass
+class ArticleFeatures:
+    """What the clusterer needs of one article; ``published`` is an aware UTC datetime."""
+
+    id: int | str
+    vector: np.ndarray
+    title: str
+    entities: frozenset[str]
+    published: datetime
+    source: str
+
+
+def encode_array(a: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(a, dtype="<f4").tobytes()).decode("ascii")
+
+
+def decode_array(s: str, dim: int) -> np.ndarray:
+    raw = base64.b64decode(s.encode("ascii"))
+    arr = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    if arr.size % dim:
+        raise ValueError(f"stored vector data of {arr.size} floats is not a multiple of {dim}")
+    return arr.reshape(-1, dim)
+
+
+def _utc(t: datetime) -> datetime:
+    if t.tzinfo is None:
+        raise ValueError("article time must be timezone-aware (UTC)")
+    return t.astimezone(UTC)
+
+
+@dataclass
+class StoryState:
+    vsum: np.ndarray
+    n: int = 0
+    entities: Counter = field(default_factory=Counter)
+    sources: Counter = field(default_factory=Counter)
+    first: datetime | None = None
+    last: datetime | None = None
+    recent_ids: list = field(default_factory=list)
+    recent_vecs: np.ndarray | None = None
+
+    @classmethod
+    def empty(cls, dim: int) -> StoryState:
+        return cls(vsum=np.zeros(dim, dtype=np.float32), recent_vecs=np.zeros((0, dim), np.float32))
+
+    @property
+    def centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.vsum))
+        return self.vsum / norm if norm > 0 else self.vsum
+
+    def add(self, art: ArticleFeatures, keep_recent: int) -> None:
+        v = np.asarray(art.vector, dtype=np.float32)
+        self.vsum = self.vsum + v
+        self.n += 1
+        self.entities.update(art.entities)
+        self.sources[art.source] += 1
+        t = _utc(art.published)
+        self.first = t if self.first is None or t < self.first else self.first
+        self.last = t if self.last is None or t > self.last else self.last
+        self.recent_ids.append(art.id)
+        assert self.recent_vecs is not None
+        self.recent_vecs = np.vstack([self.recent_vecs, v[None, :]])[-keep_recent:]
+        self.recent_ids = self.recent_ids[-keep_recent:]
+
+    def remove(self, art: ArticleFeatures) -> None:
+        """Undo :meth:`add` for a member leaving (editor move); times stay as bounds."""
+        self.vsum = self.vsum - np.asarray(art.vector, dtype=np.float32)
+        self.n = max(0, self.n - 1)
+        self.entities.subtract(art.entities)
+        self.sources.subtract([art.source])
+        self.entities = +self.entities
+        self.sources = +self.sources
+        if art.id in self.recent_ids and self.recent_vecs is not None:
+            i = self.recent_ids.index(art.id)
+            self.recent_ids.pop(i)
+            self.recent_vecs = np.delete(self.recent_vecs, i, axis=0)
+
+    def to_json(self) -> dict:
+        assert self.recent_vecs is not None
+        return {
+            "version": STATE_VERSION,
+            "dim": int(self.vsum.shape[0]),
+            "n": self.n,
+            "vsum": encode_array(self.vsum),
+            "centroid": encode_array(self.centroid),
+            "entities": dict(self.entities),
+            "sources": dict(self.sources),
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "recent_ids": list(self.recent_ids),
+            "recent_vecs": encode_array(self.recent_vecs),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> StoryState:
+        try:
+            dim = int(data["dim"])
+            vsum = decode_array(data["vsum"], dim)[0]
+            recent = decode_array(data.get("recent_vecs", ""), dim)
+            return cls(
+                vsum=vsum,
+                n=int(data["n"]),
+                entities=Counter(data.get("entities", {})),
+                sources=Counter(data.get("sources", {})),
+                first=datetime.fromisoformat(data["first"]) if data.get("first") else None,
+                last=datetime.fromisoformat(data["last"]) if data.get("last") else None,
+                recent_ids=list(data.get("recent_ids", [])),
+                recent_vecs=recent,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"invalid story state: {exc}") from exc
+
+
+def story_state_from_articles(arts: Sequence[ArticleFeatures], keep_recent: int = 12) -> dict:
+    """Rebuild a story's state from its members, e.g. after an editor move/merge/split."""
+    if not arts:
+        raise ValueError("a story state needs at least one article")
+    st = StoryState.empty(int(np.asarray(arts[0].vector).shape[0]))
+    for art in sorted(arts, key=lambda a: _utc(a.published)):
+        st.add(art, keep_recent)
+    return st.to_json()

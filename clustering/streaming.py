@@ -1,0 +1,180 @@
+"""Streaming story assignment: each article joins its best live story or opens a new one.
+
+Only live stories (an article within ``window_hours``) are candidates. They are found
+through two HNSW indexes, one over story centroids and one over each story's recent
+member vectors (a second chance for an article close to a story's latest headlines but
+far from its drifting centroid), so the cost per article stays flat as the store grows.
+The decision itself is the linear score of clustering/score.py.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from clustering.ann import VectorIndex
+from clustering.score import features, score
+from clustering.settings import ClusteringSettings
+from clustering.state import ArticleFeatures, StoryState, story_state_from_articles
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ArticleFeatures",
+    "Decision",
+    "StreamingClusterer",
+    "story_state_from_articles",
+]
+
+
+@dataclass
+class Decision:
+    """Where an article goes and why: ``features`` are the values behind ``score``."""
+
+    story_id: int | str | None
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0
+
+
+class StreamingClusterer:
+    """The live-story index; stateful by nature (indexes + running story summaries)."""
+
+    def __init__(self, settings: ClusteringSettings) -> None:
+        self.settings = settings
+        self.stories: dict[Hashable, StoryState] = {}
+        self._centroids: VectorIndex | None = None
+        self._members: VectorIndex | None = None
+        self._member_story: dict[Hashable, Hashable] = {}
+        self._member_keys: dict[Hashable, set] = {}
+        self._expiry: list[tuple[datetime, int, Hashable]] = []
+        self._tick = 0
+
+    # --- loading and bookkeeping --------------------------------------------------------
+    def _ensure_index(self, dim: int) -> None:
+        if self._centroids is not None:
+            return
+        s = self.settings
+        kw = {"m": s.index_m, "ef": s.index_ef, "ef_construction": s.index_ef_construction}
+        self._centroids = VectorIndex(dim, **kw)
+        self._members = VectorIndex(dim, **kw)
+
+    def _index_story(self, story_id: Hashable, st: StoryState) -> None:
+        """(Re)index a story's centroid and its recent members; O(recent) per call."""
+        self._ensure_index(int(st.vsum.shape[0]))
+        assert self._centroids is not None and self._members is not None
+        assert st.recent_vecs is not None
+        self.stories[story_id] = st
+        self._centroids.upsert(story_id, st.centroid)
+        wanted = {
+            ("m", story_id, aid): vec
+            for aid, vec in zip(st.recent_ids, st.recent_vecs, strict=True)
+        }
+        old = self._member_keys.get(story_id, set())
+        for key in old - wanted.keys():
+            self._members.remove(key)
+            self._member_story.pop(key, None)
+        for key, vec in wanted.items():
+            if key not in old:
+                self._members.upsert(key, vec)
+                self._member_story[key] = story_id
+        self._member_keys[story_id] = set(wanted)
+        if st.last is not None:
+            self._tick += 1
+            heapq.heappush(self._expiry, (st.last, self._tick, story_id))
+
+    def add_story(self, story_id: Hashable, state: dict) -> None:
+        """Load a live story from its stored JSON state (daemon start, editor rebuilds)."""
+        self._index_story(story_id, StoryState.from_json(state))
+
+    def state(self, story_id: Hashable) -> dict:
+        return self.stories[story_id].to_json()
+
+    # --- the decision ---------------------------------------------------------------------
+    def _candidates(self, art: ArticleFeatures) -> set[Hashable]:
+        if self._centroids is None or self._members is None:
+            return set()
+        found = {sid for sid, _ in self._centroids.search(art.vector, self.settings.candidates)}
+        for key, _ in self._members.search(art.vector, self.settings.member_candidates):
+            sid = self._member_story.get(key)
+            if sid is not None:
+                found.add(sid)
+        return found
+
+    def decide(self, art: ArticleFeatures) -> Decision:
+        """Best-scoring live story, or None (open a new story) below the threshold."""
+        horizon = art.published - timedelta(hours=self.settings.window_hours)
+        best: Decision | None = None
+        cands = self._candidates(art)
+        for sid in cands:
+            st = self.stories.get(sid)
+            if st is None or (st.last is not None and st.last < horizon):
+                continue
+            feats = features(art, st, art.published, self.settings)
+            sc = score(feats, self.settings)
+            if best is None or sc > best.score:
+                best = Decision(sid, sc, feats, len(cands))
+        if best is None:
+            return Decision(None, float("-inf"), {}, len(cands))
+        if best.score < self.settings.threshold:
+            best.story_id = None
+        return best
+
+    # --- updates --------------------------------------------------------------------------
+    def add_article(self, story_id: Hashable, art: ArticleFeatures) -> dict:
+        """Add a member to a live story (re-indexing its centroid); returns the new state."""
+        st = self.stories.get(story_id)
+        if st is None:
+            raise KeyError(f"story {story_id!r} is not live in the index")
+        st.add(art, self.settings.recent_members)
+        self._index_story(story_id, st)
+        return st.to_json()
+
+    def new_story(self, story_id: Hashable, art: ArticleFeatures) -> dict:
+        if story_id in self.stories:
+            raise ValueError(f"story {story_id!r} already exists")
+        st = StoryState.empty(int(art.vector.shape[0]))
+        st.add(art, self.settings.recent_members)
+        self._index_story(story_id, st)
+        return st.to_json()
+
+    def remove_article(self, story_id: Hashable, art: ArticleFeatures) -> dict | None:
+        """Take a member out (editor move); an emptied story leaves the index (None)."""
+        st = self.stories.get(story_id)
+        if st is None:
+            return None
+        st.remove(art)
+        if st.n == 0:
+            self.remove_story(story_id)
+            return None
+        self._index_story(story_id, st)
+        return st.to_json()
+
+    def remove_story(self, story_id: Hashable) -> None:
+        st = self.stories.pop(story_id, None)
+        if st is None or self._centroids is None or self._members is None:
+            return
+        self._centroids.remove(story_id)
+        for key in self._member_keys.pop(story_id, set()):
+            self._members.remove(key)
+            self._member_story.pop(key, None)
+
+    def replace_story(self, story_id: Hashable, state: dict) -> None:
+        """Swap in a rebuilt state (after a merge or split computed elsewhere)."""
+        self.remove_story(story_id)
+        self.add_story(story_id, state)
+
+    def expire(self, now: datetime) -> list:
+        """Stories whose last article is older than the live window leave the index."""
+        horizon = now - timedelta(hours=self.settings.window_hours)
+        gone = []
+        while self._expiry and self._expiry[0][0] < horizon:
+            last, _, sid = heapq.heappop(self._expiry)
+            st = self.stories.get(sid)
+            if st is not None and st.last is not None and st.last < horizon:
+                self.remove_story(sid)
+                gone.append(sid)
+        return gone
