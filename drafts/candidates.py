@@ -1,0 +1,180 @@
+"""What the draft is picked from: each member's sentences with vectors, and story entities.
+
+Sentences come from the article's nlp/ analysis (spaCy's split, so every pick is verbatim
+article text); an article nlp/ has not analysed falls back to a regex split, and a title-only
+article (headline feeds) offers its title. Entities are merged across the story by key.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from drafts.embed import Encoder, unit
+from drafts.settings import DraftSettings
+from drafts.text import region_from_host, split_sentences, word_count
+
+logger = logging.getLogger(__name__)
+
+GLOBAL = "Global"
+
+
+@dataclass
+class Article:
+    """A member article with everything the sections read, resolved once."""
+
+    id: int
+    title: str
+    text: str
+    url: str
+    outlet: str
+    region: str
+    lang: str
+    lens: str
+    lens_provenance: str
+    lens_confidence: float | None
+    analysis: dict[str, Any]
+    sents: list[int] = field(default_factory=list)  # indexes into Pool.texts
+
+
+@dataclass
+class Pool:
+    """All candidate sentences of a story, their owners and unit vectors."""
+
+    texts: list[str]
+    owner: list[int]  # index into articles
+    sent_i: list[int]  # the sentence's number in its article (analysis "i")
+    vecs: np.ndarray
+    centroid: np.ndarray
+    article_vecs: np.ndarray  # one unit vector per article (mean of its sentences)
+
+
+def resolve_region(m: dict[str, Any]) -> str:
+    """Article region, else source country, else the host's country-code domain, else Global."""
+    for key in ("article_region", "region", "source_country"):
+        v = m.get(key)
+        if v and v != GLOBAL:
+            return str(v)
+    return region_from_host(m.get("url")) or GLOBAL
+
+
+def make_article(m: dict[str, Any], analysis: dict[str, Any] | None) -> Article:
+    lens = m.get("lens") or {}
+    if isinstance(lens, str):
+        lens = {"lens": lens, "provenance": "source", "confidence": None}
+    data = analysis or {}
+    return Article(
+        id=int(m["id"]),
+        title=(m.get("title") or "").strip(),
+        text=m.get("text") or "",
+        url=m.get("url") or m.get("canonical_url") or "",
+        outlet=m.get("outlet") or m.get("source_name") or m.get("site_name") or "Unknown",
+        region=resolve_region(m),
+        lang=m.get("lang") or data.get("lang") or "und",
+        lens=lens.get("lens") or "unlabelled",
+        lens_provenance=lens.get("provenance") or "none",
+        lens_confidence=lens.get("confidence"),
+        analysis=data,
+    )
+
+
+def article_sentences(a: Article, s: DraftSettings) -> list[tuple[int, str]]:
+    """(number, text) of the leading usable sentences of an article."""
+    sents = a.analysis.get("sentences") if isinstance(a.analysis, dict) else None
+    if not sents:
+        sents = split_sentences(a.text)
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for k, sent in enumerate(sents[: s.max_sentences_per_article]):
+        t = (sent.get("text") or "").strip()
+        n = word_count(t)
+        if t and t not in seen and s.min_sentence_words <= n <= s.max_sentence_words:
+            seen.add(t)
+            out.append((int(sent.get("i", k)), t))
+    if not out and a.title and word_count(a.title) >= s.min_sentence_words:
+        out.append((-1, a.title))  # title-only article: its headline is its one sentence
+    return out
+
+
+def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Pool:
+    texts: list[str] = []
+    owner: list[int] = []
+    sent_i: list[int] = []
+    for k, a in enumerate(articles):
+        for i, t in article_sentences(a, s):
+            a.sents.append(len(texts))
+            texts.append(t)
+            owner.append(k)
+            sent_i.append(i)
+    vecs = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    dim = vecs.shape[1] if vecs.ndim == 2 else 1
+    art = np.zeros((len(articles), dim), dtype=np.float32)
+    for k, a in enumerate(articles):
+        if a.sents:
+            art[k] = unit(vecs[a.sents].mean(axis=0))
+    # Each article weighs the same in the centroid, however long it is.
+    have = [k for k, a in enumerate(articles) if a.sents]
+    centroid = unit(art[have].mean(axis=0)) if have else np.zeros(dim, dtype=np.float32)
+    return Pool(texts, owner, sent_i, vecs, centroid, art)
+
+
+def _key(text: str) -> str:
+    try:
+        from nlp import entity_key  # the story-wide canonical key, once nlp/ provides it
+
+        return entity_key(text)
+    except ImportError:
+        return re.sub(r"[^\w]+", " ", re.sub(r"'s\b|’s\b", "", text.lower())).strip()
+
+
+def merge_entities(articles: list[Article]) -> list[dict[str, Any]]:
+    """Story entities by salience: articles naming it first, then mentions.
+
+    Each: text (most used form), label, count (mentions), n_articles, forms (surface texts).
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for a in articles:
+        for e in a.analysis.get("entities") or []:
+            text = (e.get("text") or "").strip()
+            if not text:
+                continue
+            g = groups.setdefault(
+                _key(text),
+                {"forms": Counter(), "labels": Counter(), "count": 0, "articles": set()},
+            )
+            n = int(e.get("count") or 1)
+            g["forms"][text] += n
+            g["labels"][e.get("label") or ""] += n
+            g["count"] += n
+            g["articles"].add(a.id)
+    out = []
+    for g in groups.values():
+        out.append(
+            {
+                "text": g["forms"].most_common(1)[0][0],
+                "label": g["labels"].most_common(1)[0][0],
+                "count": g["count"],
+                "n_articles": len(g["articles"]),
+                "forms": sorted(g["forms"], key=len, reverse=True),
+            }
+        )
+    out.sort(key=lambda e: (-e["n_articles"], -e["count"], e["text"]))
+    return out
+
+
+def entity_hits(texts: list[str], entities: list[dict[str, Any]]) -> np.ndarray:
+    """(sentences x entities) booleans: does the sentence name the entity (any of its forms)."""
+    hits = np.zeros((len(texts), len(entities)), dtype=bool)
+    for j, e in enumerate(entities):
+        pat = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(f) for f in e["forms"]) + r")(?!\w)", re.I
+        )
+        for i, t in enumerate(texts):
+            if pat.search(t):
+                hits[i, j] = True
+    return hits

@@ -1,0 +1,62 @@
+"""Sentence vectors for centrality and near-duplicate tests, from one cached model.
+
+The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`, so tests and the
+benchmark share one loaded model and the clustering embedder can be passed in once it exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+Encoder = Callable[[Sequence[str]], np.ndarray]
+
+
+def resolve_model_path(name: str) -> str:
+    """A filesystem path for `name`: itself when it exists, else an installed model package."""
+    if Path(name).exists():
+        return name
+    module = importlib.import_module(name.replace("-", "_"))
+    return str(module.get_model_path())
+
+
+@lru_cache(maxsize=4)
+def _load(path: str):  # noqa: ANN202 - SentenceTransformer, imported lazily (heavy)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    logger.info("loading sentence model %s", path)
+    return SentenceTransformer(path, device="cpu")
+
+
+def get_encoder(model: str, batch_size: int = 64) -> Encoder:
+    """An encoder over the named model, loaded once per process."""
+    st = _load(resolve_model_path(model))
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, st.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+        vecs = st.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    return encode
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    """v scaled to length 1 (a zero vector stays zero)."""
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v

@@ -1,0 +1,141 @@
+"""Draft settings: the `[drafts]` section of config.toml.
+
+Every threshold the draft builder uses lives here, so an editor-facing change of taste
+(more numbers, stricter near-duplicate test) is a config change, not a code change.
+"""
+
+from pydantic import Field
+
+from storyloom.settings_base import Section
+
+_WHY_CUES = [
+    "significant",
+    "first time",
+    "first-ever",
+    "major",
+    "impact",
+    "means that",
+    "because",
+    "record",
+    "biggest",
+    "largest",
+    "critical",
+    "threat",
+    "risk",
+    "implications",
+    "crucial",
+    "key",
+    "matters",
+    "important",
+    "concern",
+    "unprecedented",
+    "landmark",
+    "setback",
+    "boost",
+]
+_WATCH_CUES = [
+    "will",
+    "whether",
+    "expected",
+    "expects",
+    "could",
+    "plans to",
+    "planned",
+    "deadline",
+    "next week",
+    "next month",
+    "next year",
+    "later this",
+    "upcoming",
+    "is set to",
+    "are set to",
+    "scheduled",
+    "likely",
+    "forecast",
+    "due to",
+    "pending",
+]
+
+
+class DraftSettings(Section):
+    min_sources: int = Field(2, gt=0, description="Outlets a story needs before it is drafted.")
+    summary_sentences: int = Field(
+        4, ge=3, le=5, description="Sentences in the summary (the page layout asks for 3-5)."
+    )
+    max_sentences_per_article: int = Field(
+        15,
+        gt=0,
+        description="Leading sentences of each article considered; news puts its substance "
+        "first and this bounds embedding work on long stories.",
+    )
+    min_sentence_words: int = Field(
+        5, ge=1, description="Shorter sentences (datelines, captions) are never picked."
+    )
+    max_sentence_words: int = Field(
+        70, gt=0, description="Longer 'sentences' (lists, run-ons, page furniture) are skipped."
+    )
+    near_duplicate: float = Field(
+        0.85,
+        gt=0,
+        le=1,
+        description="Cosine similarity at or above which two sentences count as the same point.",
+    )
+    mmr_lambda: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Summary pick: weight of centrality against new-entity coverage.",
+    )
+    mmr_redundancy: float = Field(
+        0.5, ge=0, description="Summary pick: penalty per unit of similarity to picked sentences."
+    )
+    main_entities: int = Field(
+        8, gt=0, description="Most salient entities the summary tries to cover."
+    )
+    heads: int = Field(3, gt=0, description="Lead entities named in the Meta line.")
+    entities_max: int = Field(12, gt=0, description="Entities listed under Across the graph.")
+    dek_max_words: int = Field(35, gt=0, description="Longest sentence used as the dek.")
+    numbers_max: int = Field(8, ge=0, description="Figures listed under By the numbers.")
+    number_tolerance: float = Field(
+        0.005,
+        ge=0,
+        description="Relative difference under which two sources' figures are the same figure.",
+    )
+    why_max: int = Field(2, ge=0, description="Why-it-matters suggestions.")
+    watch_max: int = Field(3, ge=0, description="What-to-watch suggestions.")
+    why_cues: list[str] = Field(
+        default_factory=lambda: list(_WHY_CUES),
+        description="Words/phrases marking a sentence about significance (whole-word match).",
+    )
+    watch_cues: list[str] = Field(
+        default_factory=lambda: list(_WATCH_CUES),
+        description="Words/phrases marking a forward-looking sentence (whole-word match).",
+    )
+    take_on_topic: float = Field(
+        0.3,
+        ge=-1,
+        le=1,
+        description="A take sentence must be at least this similar to the rest of the story "
+        "(or name one of its main entities) to count as on-topic.",
+    )
+    related_max: int = Field(5, ge=0, description="Related stories listed under Across the graph.")
+    related_min_score: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Least similarity (centroid cosine or entity overlap) for a related story.",
+    )
+    related_candidates: int = Field(
+        500, gt=0, description="Most recent stories compared when looking for related ones."
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="Sentence model for centrality and near-duplicates: a path or an installed "
+        "model package; empty means the clustering model.",
+    )
+    embed_batch_size: int = Field(64, gt=0, description="Sentences per embedding batch.")
+    headline_truncated_penalty: float = Field(
+        0.05,
+        ge=0,
+        description="Centrality taken off a title that ends in '...' when choosing the headline.",
+    )

@@ -1,0 +1,373 @@
+"""The drafts stage and the service functions the review UI and the CLI call.
+
+run_drafts rebuilds every dirty story with enough outlets; a new draft_versions row is written
+only when the generated content changed, so versions mean something to an editor. Editors'
+fields live in draft_edits and are laid over the generated draft on every read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+
+from drafts.build import build_draft
+from drafts.edits import EditError, normalise_value, overlay
+from drafts.embed import Encoder, get_encoder
+from drafts.model import EDITABLE_FIELDS
+from drafts.render import render_json, render_markdown
+from store.db import utcnow
+from store.queries import audit, last_seen, story_articles
+from store.schema import analyses, draft_edits, draft_versions, stories, story_members
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "EditError",
+    "approve_story",
+    "current_draft",
+    "export_stories",
+    "redraft_story",
+    "render_json",
+    "render_markdown",
+    "reopen_story",
+    "run_drafts",
+    "save_edit",
+]
+FORMATS = ("md", "json")
+_VOLATILE = ("version", "edited", "new_since_last_look")
+
+
+def encoder_for(config: Any) -> Encoder:
+    """The sentence encoder the config names (drafts.embedding_model, else the clustering one)."""
+    s = config.drafts
+    return get_encoder(s.embedding_model or config.clustering.model, s.embed_batch_size)
+
+
+def _content(draft: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: v for k, v in draft.items() if k not in _VOLATILE}, sort_keys=True, default=str
+    )
+
+
+def _latest(conn: Connection, story_id: int) -> tuple[int, dict[str, Any]] | None:
+    row = conn.execute(
+        select(draft_versions.c.version, draft_versions.c.data)
+        .where(draft_versions.c.story_id == story_id)
+        .order_by(draft_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    return (row.version, row.data) if row else None
+
+
+def _entity_keys(draft: dict[str, Any] | None) -> set[str]:
+    return {e["text"].lower() for e in (draft or {}).get("entities") or []}
+
+
+def _centroid(state: dict[str, Any] | None) -> np.ndarray | None:
+    """The clusterer's story centroid, decoded from its stored state (None if absent)."""
+    if not state or not state.get("centroid"):
+        return None
+    from clustering.state import decode_array
+
+    return decode_array(state["centroid"], int(state["dim"]))[0]
+
+
+def _related(
+    conn: Connection, story: dict[str, Any], keys: set[str], config: Any
+) -> list[dict[str, Any]]:
+    """Nearby stories: best of centroid cosine (clusterer state) and entity overlap (Jaccard)."""
+    s = config.drafts
+    if s.related_max == 0:
+        return []
+    latest = (
+        select(draft_versions.c.story_id, func.max(draft_versions.c.version).label("v"))
+        .group_by(draft_versions.c.story_id)
+        .subquery()
+    )
+    q = (
+        select(
+            stories.c.id, stories.c.slug, stories.c.title, stories.c.state, draft_versions.c.data
+        )
+        .select_from(
+            stories.outerjoin(latest, latest.c.story_id == stories.c.id).outerjoin(
+                draft_versions,
+                and_(
+                    draft_versions.c.story_id == stories.c.id,
+                    draft_versions.c.version == latest.c.v,
+                ),
+            )
+        )
+        .where(stories.c.id != story["id"], stories.c.status != "merged")
+        .order_by(stories.c.last_article_at.desc().nulls_last())
+        .limit(s.related_candidates)
+    )
+    mine_v = _centroid(story.get("state"))
+    scored = []
+    for row in conn.execute(q):
+        score = 0.0
+        other = _entity_keys(row.data)
+        if keys and other:
+            score = len(keys & other) / len(keys | other)
+        v = _centroid(row.state)
+        if mine_v is not None and v is not None and len(v) == len(mine_v):
+            denom = float(np.linalg.norm(v) * np.linalg.norm(mine_v)) or 1.0
+            score = max(score, float(v @ mine_v) / denom)
+        if score >= s.related_min_score:
+            title = (row.data or {}).get("headline") or row.title
+            scored.append((-score, row.slug, {"slug": row.slug, "title": title}))
+    scored.sort(key=lambda x: (x[0], x[1]))
+    return [x[2] for x in scored[: s.related_max]]
+
+
+def _generate(
+    engine: Engine, config: Any, story: dict[str, Any], encode: Encoder
+) -> dict[str, Any]:
+    members = story_articles(engine, story["id"], min_confidence=config.lenses.min_confidence)
+    ids = [m["id"] for m in members]
+    with engine.connect() as conn:
+        data = (
+            {
+                r.article_id: r.data
+                for r in conn.execute(
+                    select(analyses.c.article_id, analyses.c.data).where(
+                        analyses.c.article_id.in_(ids)
+                    )
+                )
+            }
+            if ids
+            else {}
+        )
+    regions = sorted({src.country for src in config.sources if src.country})
+    kwargs = dict(settings=config.drafts, taxonomy=config.lenses.taxonomy, regions=regions)
+    draft = build_draft(story, members, data, encode=encode, **kwargs)
+    with engine.connect() as conn:
+        related = _related(conn, story, _entity_keys(draft), config)
+    draft["related"] = related
+    return dict(draft)
+
+
+def _story(conn: Connection, story_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def redraft_story(
+    engine: Engine, config: Any, story_id: int, *, encode: Encoder | None = None
+) -> dict[str, Any]:
+    """Rebuild one story's draft now; a new version only when the content changed."""
+    with engine.connect() as conn:
+        story = _story(conn, story_id)
+    if story is None:
+        raise LookupError(f"no story with id {story_id}")
+    draft = _generate(engine, config, story, encode or encoder_for(config))
+    with engine.begin() as conn:
+        prev = _latest(conn, story_id)
+        if prev and _content(prev[1]) == _content(draft):
+            version = prev[0]
+        else:
+            version = (prev[0] if prev else 0) + 1
+            draft["version"] = version
+            conn.execute(
+                insert(draft_versions).values(
+                    story_id=story_id, version=version, data=draft, created_at=utcnow()
+                )
+            )
+            logger.info("story %s: draft version %d", story_id, version)
+        conn.execute(update(stories).where(stories.c.id == story_id).values(dirty=False))
+    draft["version"] = version
+    return draft
+
+
+def run_drafts(engine: Engine, config: Any, *, encode: Encoder | None = None) -> int:
+    """Redraft every dirty story with at least min_sources outlets; returns stories redrafted.
+
+    A dirty story below the threshold is only marked clean: a new article marks it dirty again.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(stories.c.id, stories.c.n_sources).where(
+                stories.c.dirty.is_(True), stories.c.status != "merged"
+            )
+        ).all()
+    done = 0
+    for sid, n_sources in rows:
+        if n_sources < config.drafts.min_sources:
+            with engine.begin() as conn:
+                conn.execute(update(stories).where(stories.c.id == sid).values(dirty=False))
+            continue
+        try:
+            redraft_story(engine, config, sid, encode=encode or encoder_for(config))
+            done += 1
+        except Exception:  # one bad story must not stop the others; it stays dirty
+            logger.exception("story %s: draft failed", sid)
+    return done
+
+
+def _new_since(
+    conn: Connection, draft: dict[str, Any], story_id: int, user_id: int | None
+) -> dict[str, list]:
+    take_ids = [it["article_id"] for g in draft["takes"] for it in g["items"]]
+    displays = [x["display"] for x in draft["numbers"]]
+    seen = None
+    if user_id is not None:
+        seen = last_seen(conn.engine, user_id, story_id)
+    if seen is None:
+        return {"takes": take_ids, "numbers": displays}
+    added = {
+        aid
+        for aid, at in conn.execute(
+            select(story_members.c.article_id, story_members.c.assigned_at).where(
+                story_members.c.story_id == story_id
+            )
+        )
+        if at is not None and at > seen["seen_at"]
+    }
+    q = select(draft_versions.c.data).where(draft_versions.c.story_id == story_id)
+    if seen.get("draft_version"):
+        q = q.where(draft_versions.c.version == seen["draft_version"])
+    else:
+        q = q.where(draft_versions.c.created_at <= seen["seen_at"])
+    old = conn.execute(q.order_by(draft_versions.c.version.desc()).limit(1)).scalar()
+    old_displays = {x["display"] for x in (old or {}).get("numbers") or []}
+    return {
+        "takes": [a for a in take_ids if a in added],
+        "numbers": [d for d in displays if old is None or d not in old_displays],
+    }
+
+
+def current_draft(
+    engine: Engine, config: Any, story_id: int, user_id: int | None = None
+) -> dict[str, Any] | None:
+    """The latest generated draft with editors' fields laid over it; None for no such story.
+
+    A story never drafted is drafted now, so a page or the CLI always has something to show.
+    """
+    with engine.connect() as conn:
+        if _story(conn, story_id) is None:
+            return None
+        latest = _latest(conn, story_id)
+    if latest is None:
+        redraft_story(engine, config, story_id)
+        with engine.connect() as conn:
+            latest = _latest(conn, story_id)
+    assert latest is not None
+    version, data = latest
+    with engine.connect() as conn:
+        edits = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(draft_edits)
+                .where(draft_edits.c.story_id == story_id)
+                .order_by(draft_edits.c.id)
+            )
+        ]
+        draft = overlay({**data, "version": version}, edits)
+        draft["new_since_last_look"] = _new_since(conn, draft, story_id, user_id)
+    return draft
+
+
+def save_edit(
+    engine: Engine,
+    story_id: int,
+    field: str,
+    value: Any,
+    user_id: int | None,
+    *,
+    approve: bool = False,
+) -> None:
+    """Keep an editor's value for one field (replacing their earlier one) and audit it."""
+    text = normalise_value(field, value)
+    state = "approved" if approve else "edited"
+    now = utcnow()
+    with engine.begin() as conn:
+        if _story(conn, story_id) is None:
+            raise LookupError(f"no story with id {story_id}")
+        found = conn.execute(
+            update(draft_edits)
+            .where(draft_edits.c.story_id == story_id, draft_edits.c.field == field)
+            .values(value=text, state=state, user_id=user_id, updated_at=now)
+        )
+        if found.rowcount == 0:
+            conn.execute(
+                insert(draft_edits).values(
+                    story_id=story_id,
+                    field=field,
+                    value=text,
+                    state=state,
+                    user_id=user_id,
+                    updated_at=now,
+                )
+            )
+        audit(conn, user_id, f"draft.{state}", "story", story_id, {"field": field})
+
+
+def _set_status(engine: Engine, story_id: int, status: str, user_id: int | None) -> None:
+    with engine.begin() as conn:
+        found = conn.execute(
+            update(stories)
+            .where(stories.c.id == story_id, stories.c.status != "merged")
+            .values(status=status, updated_at=utcnow())
+        )
+        if found.rowcount == 0:
+            raise LookupError(f"no open or approved story with id {story_id}")
+        audit(
+            conn,
+            user_id,
+            f"story.{'approve' if status == 'approved' else 'reopen'}",
+            "story",
+            story_id,
+        )
+
+
+def approve_story(engine: Engine, story_id: int, user_id: int | None) -> None:
+    _set_status(engine, story_id, "approved", user_id)
+
+
+def reopen_story(engine: Engine, story_id: int, user_id: int | None) -> None:
+    _set_status(engine, story_id, "open", user_id)
+
+
+def export_stories(
+    engine: Engine,
+    config: Any,
+    *,
+    status: str | None = "approved",
+    since: datetime | None = None,
+    fmt: str = "md",
+    out_dir: str | Path,
+) -> list[Path]:
+    """Write one file per story (named by its slug) with the editor's version of the draft."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    q = (
+        select(stories.c.id, stories.c.slug)
+        .where(stories.c.status != "merged")
+        .order_by(stories.c.id)
+    )
+    if status:
+        q = q.where(stories.c.status == status)
+    if since:
+        q = q.where(stories.c.last_article_at >= since)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for sid, slug in rows:
+        draft = current_draft(engine, config, sid)
+        if draft is None:
+            continue
+        path = out / f"{slug}.{fmt}"
+        path.write_text(
+            render_markdown(draft) if fmt == "md" else render_json(draft), encoding="utf-8"
+        )
+        paths.append(path)
+    logger.info("exported %d stories to %s", len(paths), out)
+    return paths
