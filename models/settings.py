@@ -1,0 +1,87 @@
+"""Lens settings: the `[lenses]` section of config.toml (taxonomy and classifier)."""
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from storyloom.settings_base import Section
+
+UNLABELLED = "unlabelled"
+
+
+class LensSettings(Section):
+    taxonomy: list[str] = Field(
+        default_factory=lambda: [
+            "geopolitics / strategy",
+            "industry / business",
+            "policy / regulation",
+            "technology",
+            "markets",
+            "society",
+        ],
+        description="The lenses editors choose from; 'unlabelled' is always the fallback.",
+    )
+    min_confidence: float = Field(
+        0.5, ge=0, le=1, description="Below this probability a prediction is not used."
+    )
+    retrain_after: int = Field(
+        50, gt=0, description="New editor labels after which the daemon retrains."
+    )
+    artifacts_dir: str = Field("data/models", description="Where model versions are kept.")
+    # --- classifier ---
+    c: float = Field(
+        4.0, gt=0, description="Inverse regularisation strength of the logistic regression."
+    )
+    max_iter: int = Field(2000, gt=0, description="Solver iteration cap of the linear model.")
+    tfidf_max_features: int = Field(
+        50_000, gt=0, description="Vocabulary cap of the TF-IDF features (most frequent kept)."
+    )
+    tfidf_ngram_max: int = Field(
+        2, ge=1, le=3, description="Longest word n-gram in the TF-IDF features."
+    )
+    tfidf_min_df: int = Field(
+        1, ge=1, description="A term must appear in this many labelled texts to be a feature."
+    )
+    embedding_weight: float = Field(
+        1.0,
+        gt=0,
+        description="Scale of the (unit-norm) sentence embedding next to the (unit-norm) "
+        "TF-IDF row; >1 leans on meaning, <1 on wording.",
+    )
+    calibration_folds: int = Field(
+        3,
+        ge=2,
+        description="Internal folds of CalibratedClassifierCV; used only when every lens has at "
+        "least this many labels, otherwise the logistic regression's own probabilities are used.",
+    )
+    calibration_method: Literal["sigmoid", "isotonic"] = Field(
+        "sigmoid", description="Calibration map; sigmoid suits the small label counts of a desk."
+    )
+    embed_batch_size: int = Field(
+        256, gt=0, description="Texts per embedder call (also the progress bar's step)."
+    )
+    # --- evaluation and promotion ---
+    cv_folds: int = Field(5, ge=2, description="Stratified folds used to evaluate a retrain.")
+    cv_seed: int = Field(
+        0, description="Seed fixing the folds, so candidate and active compare on the same ones."
+    )
+    promotion_min_gain: float = Field(
+        0.0,
+        ge=0,
+        description="A candidate is promoted only if its macro-F1 beats the active model's on "
+        "the same folds by more than this.",
+    )
+    uncertainty: Literal["margin", "entropy"] = Field(
+        "margin", description="How the label queue measures doubt: top-2 margin or entropy."
+    )
+
+    @field_validator("taxonomy")
+    @classmethod
+    def _no_unlabelled(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("the taxonomy needs at least one lens")
+        if UNLABELLED in v:
+            raise ValueError(f"'{UNLABELLED}' is the built-in fallback, not a lens to list")
+        if len(set(v)) != len(v):
+            raise ValueError("lenses must be unique")
+        return v

@@ -1,0 +1,114 @@
+"""The lens stage over stored rows: labels from editors, predictions from the active model.
+
+An editor's label overrides any prediction for good; predictions carry their model version
+and confidence so every take's lens can say where it came from.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from models.settings import UNLABELLED
+from store.db import utcnow
+from store.queries import audit, latest_labels
+from store.schema import articles, labels, model_versions, sources
+from storyloom.config import Config
+
+logger = logging.getLogger(__name__)
+
+TAKE_LEAD_CHARS = 400
+
+
+def take_text(title: str | None, text: str | None) -> str:
+    """What the lens model reads for a take: its title and lead."""
+    return f"{title or ''}\n{(text or '')[:TAKE_LEAD_CHARS]}".strip()
+
+
+def set_label(engine: Engine, article_id: int, lens: str, user_id: int | None) -> None:
+    """Store an editor's lens for a take; it wins over every model from now on."""
+    with engine.begin() as conn:
+        if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
+            raise LookupError(f"no article with id {article_id}")
+        conn.execute(
+            insert(labels).values(
+                kind="lens",
+                article_id=article_id,
+                value=lens,
+                user_id=user_id,
+                created_at=utcnow(),
+            )
+        )
+        audit(conn, user_id, "take.label", "article", article_id, {"lens": lens})
+
+
+def check_lens(config: Config, lens: str) -> str:
+    if lens not in config.lenses.taxonomy:
+        allowed = ", ".join(config.lenses.taxonomy)
+        raise ValueError(f"lens {lens!r} is not in the taxonomy; allowed: {allowed}")
+    return lens
+
+
+def labels_per_lens(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(labels.c.article_id).where(labels.c.kind == "lens").distinct()
+            )
+        ]
+        latest = latest_labels(conn, ids)
+    out: dict[str, int] = {}
+    for lens in latest.values():
+        out[lens] = out.get(lens, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def list_model_versions(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(model_versions).order_by(model_versions.c.id.desc()))
+        return [dict(r._mapping) for r in rows]
+
+
+def active_version(engine: Engine) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(model_versions).where(model_versions.c.active.is_(True))).first()
+    return dict(row._mapping) if row else None
+
+
+def run_predictions(engine: Engine, config: Config) -> dict[str, int]:
+    """Predict lenses for articles with no prediction from the active model (none: nothing)."""
+    active = active_version(engine)
+    if active is None:
+        return {"predicted": 0}
+    from models.predict import predict_missing
+
+    return predict_missing(engine, config, active)
+
+
+def label_queue(engine: Engine, config: Config, limit: int = 20) -> list[dict[str, Any]]:
+    """Unlabelled takes, least sure first under the active model (newest first without one)."""
+    from models.predict import queue_by_uncertainty
+
+    labelled = select(labels.c.article_id).where(labels.c.kind == "lens")
+    q = (
+        select(
+            articles.c.id.label("article_id"),
+            articles.c.title,
+            articles.c.text,
+            func.coalesce(sources.c.name, articles.c.source_name).label("outlet"),
+            sources.c.default_lens,
+        )
+        .select_from(articles.outerjoin(sources, sources.c.id == articles.c.source_id))
+        .where(articles.c.text.is_not(None), articles.c.id.not_in(labelled))
+        .order_by(articles.c.published_at.desc().nulls_last())
+        .limit(max(limit * 20, 200))
+    )
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    for r in rows:
+        r["sentence"] = take_text(r["title"], r.pop("text"))
+        r["guess"], r["confidence"] = UNLABELLED, None
+    return queue_by_uncertainty(engine, config, rows, active_version(engine))[:limit]
