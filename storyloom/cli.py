@@ -326,6 +326,18 @@ def _print_eval(res: dict[str, Any], as_json: bool) -> None:
     console.print(table)
 
 
+def _register_stage_commands() -> None:
+    """Stages own their commands (sources, retrain, …); each module adds its own."""
+    from ingest.cli import register as register_ingest
+    from models.cli import register as register_models
+
+    register_ingest(app)
+    register_models(app)
+
+
+_register_stage_commands()
+
+
 def run() -> None:  # pragma: no cover - console script shim
     logging.captureWarnings(True)
     app()
