@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +30,7 @@ from store.articles import (
     claim,
     finish,
     merge_duplicate_text,
+    release,
     text_hash,
     upsert_article,
 )
@@ -223,34 +226,61 @@ def _page_outcome(
     return DONE, vals, None
 
 
-async def fetch_pages(engine: Engine, config: Config, fetcher: Fetcher) -> dict[str, int]:
+async def fetch_pages(
+    engine: Engine,
+    config: Config,
+    fetcher: Fetcher,
+    *,
+    executor: Executor | None = None,
+    stopping: Callable[[], bool] | None = None,
+) -> dict[str, int]:
+    """Fetch and extract every pending page, a batch of claims at a time.
+
+    Extraction runs in `executor` (the default thread pool without one). `stopping()` true
+    means claim no more batches. Rows claimed but not finished — cancelled, or the batch
+    failed — are released on the way out, so a clean stop hands them back at once (a
+    kill -9 leaves them to the lease, `fetch_lease_s`).
+    """
     counts = {"done": 0, "error": 0}
-    while ids := claim(engine, "fetch", PAGE_BATCH):
-        with engine.connect() as conn:
-            rows = [
-                dict(r._mapping)
-                for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
-            ]
+    lease = timedelta(seconds=config.crawler.fetch_lease_s)
+    loop = asyncio.get_running_loop()
 
-        async def one(row: dict[str, Any]) -> None:
-            res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
-            status, vals, error = await asyncio.to_thread(_page_outcome, row, res, config)
-            with engine.begin() as conn:
-                finish(conn, row["id"], "fetch", status, error=error, values=vals)
-                if status == DONE:
-                    merge_duplicate_text(conn, row["id"], vals["content_hash"])
-            counts["done" if status == DONE else "error"] += 1
+    async def one(row: dict[str, Any], unfinished: set[int]) -> None:
+        res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
+        status, vals, error = await loop.run_in_executor(executor, _page_outcome, row, res, config)
+        with engine.begin() as conn:
+            finish(conn, row["id"], "fetch", status, error=error, values=vals)
+            if status == DONE:
+                merge_duplicate_text(conn, row["id"], vals["content_hash"])
+        unfinished.discard(row["id"])
+        counts["done" if status == DONE else "error"] += 1
 
-        await asyncio.gather(*(one(r) for r in rows))
+    while not (stopping and stopping()):
+        ids = claim(engine, "fetch", PAGE_BATCH, lease=lease)
+        if not ids:
+            break
+        unfinished = set(ids)
+        try:
+            with engine.connect() as conn:
+                rows = [
+                    dict(r._mapping)
+                    for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
+                ]
+            await asyncio.gather(*(one(r, unfinished) for r in rows))
+        finally:
+            if unfinished:
+                release(engine, unfinished, "fetch")
     return counts
 
 
-async def crawl_async(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
+async def crawl_async(
+    engine: Engine, config: Config, *, transport: Any = None, executor: Executor | None = None
+) -> dict[str, Any]:
     async with Fetcher(config.crawler, transport=transport) as fetcher:
         results = await asyncio.gather(
             *(poll_source(engine, config, fetcher, s) for s in due_sources(engine, utcnow()))
         )
-        pages = await fetch_pages(engine, config, fetcher)
+        pages = await fetch_pages(engine, config, fetcher, executor=executor)
     return {
         "sources": len(results),
         "new": sum(r.get("new", 0) for r in results),
