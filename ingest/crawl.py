@@ -41,6 +41,8 @@ from storyloom.config import Config
 logger = logging.getLogger(__name__)
 
 PAGE_BATCH = 64
+# Well-formed XML (or HTML) that is no feed parses without a warning; say why nothing comes.
+NOT_A_FEED = "not a feed: no RSS, Atom, RDF or JSON Feed document in the response"
 
 
 def due_sources(engine: Engine, now: datetime) -> list[dict[str, Any]]:
@@ -174,7 +176,7 @@ async def poll_source(
         "last_modified": res.headers.get("last-modified", src["last_modified"]),
     }
     if feed is not None:
-        vals["bozo"] = feed.bozo
+        vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
     logger.info(
