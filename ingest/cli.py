@@ -53,10 +53,10 @@ def sources_table(rows: list[dict[str, Any]], now: datetime) -> Table:
     table = Table(
         "name",
         "kind",
-        "last fetch",
+        "last fetch (UTC)",
         "HTTP",
         "errors",
-        "next poll",
+        "next poll (UTC)",
         "articles",
         "state / why",
         "last error",
