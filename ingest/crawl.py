@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 
 from ingest.extract import extract_article
 from ingest.feeds import ParsedFeed, parse_feed
@@ -35,7 +35,7 @@ from store.articles import (
     upsert_article,
 )
 from store.db import utcnow
-from store.schema import articles, sources
+from store.schema import article_urls, articles, sources
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
@@ -91,20 +91,34 @@ def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, confi
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
 
 
+def _known_urls(conn: Connection, urls: set[str]) -> set[str]:
+    """Which of `urls` already belong to an article (as its canonical URL or another URL)."""
+    if not urls:
+        return set()
+    q1 = select(articles.c.canonical_url).where(articles.c.canonical_url.in_(urls))
+    q2 = select(article_urls.c.url).where(article_urls.c.url.in_(urls))
+    return {r[0] for r in conn.execute(q1)} | {r[0] for r in conn.execute(q2)}
+
+
 def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config: Config) -> int:
     created = 0
     fetch_pages = config.crawler.fetch_articles
+    linked = []
+    for e in feed.entries:
+        link = e.link or (e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None)
+        if link:
+            linked.append((e, link, canonical_url(link)))
     with engine.begin() as conn:
-        for e in feed.entries:
-            link = e.link or (
-                e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None
-            )
-            if not link:
+        # A re-polled feed mostly lists entries we have: one query finds them all, and only
+        # the rest go through upsert_article (known URLs would be a no-op there anyway).
+        known = _known_urls(conn, {c for _, _, c in linked})
+        for e, link, canonical in linked:
+            if canonical in known:
                 continue
             aid, new = upsert_article(
                 conn,
                 url=link,
-                canonical=canonical_url(link),
+                canonical=canonical,
                 guid=e.guid,
                 source_id=src["id"],
                 title=e.title,
@@ -121,42 +135,31 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
     return created
 
 
-async def poll_source(
-    engine: Engine, config: Config, fetcher: Fetcher, src: dict[str, Any]
-) -> dict:
-    """Fetch one feed (conditionally) and store its new entries."""
-    if src["kind"] == "url":
-        with engine.begin() as conn:
-            _, new = upsert_article(
-                conn,
-                url=src["url"],
-                canonical=canonical_url(src["url"]),
-                source_id=src["id"],
-                region=src["country"],
-                fetch_status=PENDING,
-            )
-            conn.execute(
-                update(sources)
-                .where(sources.c.id == src["id"])
-                .values(
-                    paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow()
-                )
-            )
-        return {"source": src["name"], "new": int(new)}
-    res = await fetcher.fetch(src["url"], etag=src["etag"], last_modified=src["last_modified"])
-    if not res.ok:
-        _record_failure(engine, src, res, config)
-        logger.warning(
-            "feed fetch failed",
-            extra={"source": src["name"], "error": res.error, "detail": res.detail},
+def _queue_single_page(engine: Engine, src: dict[str, Any]) -> int:
+    with engine.begin() as conn:
+        _, new = upsert_article(
+            conn,
+            url=src["url"],
+            canonical=canonical_url(src["url"]),
+            source_id=src["id"],
+            region=src["country"],
+            fetch_status=PENDING,
         )
-        return {"source": src["name"], "error": res.error}
+        conn.execute(
+            update(sources)
+            .where(sources.c.id == src["id"])
+            .values(paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow())
+        )
+    return int(new)
+
+
+def _record_feed(engine: Engine, config: Config, src: dict[str, Any], res: FetchResult) -> int:
+    """Parse a fetched feed, store its new entries, schedule the next poll; returns new rows.
+
+    Runs in a worker thread: parsing is CPU work and the writes may wait on the store.
+    """
     now = utcnow()
-    feed = (
-        None
-        if res.not_modified
-        else await asyncio.to_thread(parse_feed, res.body, res.headers, res.final_url)
-    )
+    feed = None if res.not_modified else parse_feed(res.body, res.headers, res.final_url)
     new = _store_entries(engine, src, feed, config) if feed else 0
     delay = next_poll_delay_s(
         _entry_times(engine, src["id"]),
@@ -179,6 +182,29 @@ async def poll_source(
         vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+    return new
+
+
+async def poll_source(
+    engine: Engine, config: Config, fetcher: Fetcher, src: dict[str, Any]
+) -> dict:
+    """Fetch one feed (conditionally) and store its new entries.
+
+    Only the fetch runs on the event loop; parsing and store writes go to a worker thread so
+    a slow parse or a busy store never holds up other fetches (or skews their latency).
+    """
+    if src["kind"] == "url":
+        new = await asyncio.to_thread(_queue_single_page, engine, src)
+        return {"source": src["name"], "new": new}
+    res = await fetcher.fetch(src["url"], etag=src["etag"], last_modified=src["last_modified"])
+    if not res.ok:
+        await asyncio.to_thread(_record_failure, engine, src, res, config)
+        logger.warning(
+            "feed fetch failed",
+            extra={"source": src["name"], "error": res.error, "detail": res.detail},
+        )
+        return {"source": src["name"], "error": res.error}
+    new = await asyncio.to_thread(_record_feed, engine, config, src, res)
     logger.info(
         "feed fetched",
         extra={
