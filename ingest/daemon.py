@@ -42,8 +42,12 @@ def _retrain_hook() -> Callable[[Engine, Config], bool] | None:
     try:
         from models.retrain import maybe_retrain_in_background
     except ModuleNotFoundError as exc:
-        if exc.name not in ("models.retrain", "models"):
-            raise
+        if exc.name in ("models.retrain", "models"):
+            return None  # not installed: the daemon simply does not retrain
+        logger.exception("models.retrain cannot be imported; retraining is off")
+        return None
+    except ImportError:
+        logger.exception("models.retrain cannot be imported; retraining is off")
         return None
     return maybe_retrain_in_background
 
