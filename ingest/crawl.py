@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 
 from ingest.extract import extract_article
 from ingest.feeds import ParsedFeed, parse_feed
@@ -28,16 +30,19 @@ from store.articles import (
     claim,
     finish,
     merge_duplicate_text,
+    release,
     text_hash,
     upsert_article,
 )
 from store.db import utcnow
-from store.schema import articles, sources
+from store.schema import article_urls, articles, sources
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
 PAGE_BATCH = 64
+# Well-formed XML (or HTML) that is no feed parses without a warning; say why nothing comes.
+NOT_A_FEED = "not a feed: no RSS, Atom, RDF or JSON Feed document in the response"
 
 
 def due_sources(engine: Engine, now: datetime) -> list[dict[str, Any]]:
@@ -86,20 +91,34 @@ def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, confi
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
 
 
+def _known_urls(conn: Connection, urls: set[str]) -> set[str]:
+    """Which of `urls` already belong to an article (as its canonical URL or another URL)."""
+    if not urls:
+        return set()
+    q1 = select(articles.c.canonical_url).where(articles.c.canonical_url.in_(urls))
+    q2 = select(article_urls.c.url).where(article_urls.c.url.in_(urls))
+    return {r[0] for r in conn.execute(q1)} | {r[0] for r in conn.execute(q2)}
+
+
 def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config: Config) -> int:
     created = 0
     fetch_pages = config.crawler.fetch_articles
+    linked = []
+    for e in feed.entries:
+        link = e.link or (e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None)
+        if link:
+            linked.append((e, link, canonical_url(link)))
     with engine.begin() as conn:
-        for e in feed.entries:
-            link = e.link or (
-                e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None
-            )
-            if not link:
+        # A re-polled feed mostly lists entries we have: one query finds them all, and only
+        # the rest go through upsert_article (known URLs would be a no-op there anyway).
+        known = _known_urls(conn, {c for _, _, c in linked})
+        for e, link, canonical in linked:
+            if canonical in known:
                 continue
             aid, new = upsert_article(
                 conn,
                 url=link,
-                canonical=canonical_url(link),
+                canonical=canonical,
                 guid=e.guid,
                 source_id=src["id"],
                 title=e.title,
@@ -116,42 +135,31 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
     return created
 
 
-async def poll_source(
-    engine: Engine, config: Config, fetcher: Fetcher, src: dict[str, Any]
-) -> dict:
-    """Fetch one feed (conditionally) and store its new entries."""
-    if src["kind"] == "url":
-        with engine.begin() as conn:
-            _, new = upsert_article(
-                conn,
-                url=src["url"],
-                canonical=canonical_url(src["url"]),
-                source_id=src["id"],
-                region=src["country"],
-                fetch_status=PENDING,
-            )
-            conn.execute(
-                update(sources)
-                .where(sources.c.id == src["id"])
-                .values(
-                    paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow()
-                )
-            )
-        return {"source": src["name"], "new": int(new)}
-    res = await fetcher.fetch(src["url"], etag=src["etag"], last_modified=src["last_modified"])
-    if not res.ok:
-        _record_failure(engine, src, res, config)
-        logger.warning(
-            "feed fetch failed",
-            extra={"source": src["name"], "error": res.error, "detail": res.detail},
+def _queue_single_page(engine: Engine, src: dict[str, Any]) -> int:
+    with engine.begin() as conn:
+        _, new = upsert_article(
+            conn,
+            url=src["url"],
+            canonical=canonical_url(src["url"]),
+            source_id=src["id"],
+            region=src["country"],
+            fetch_status=PENDING,
         )
-        return {"source": src["name"], "error": res.error}
+        conn.execute(
+            update(sources)
+            .where(sources.c.id == src["id"])
+            .values(paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow())
+        )
+    return int(new)
+
+
+def _record_feed(engine: Engine, config: Config, src: dict[str, Any], res: FetchResult) -> int:
+    """Parse a fetched feed, store its new entries, schedule the next poll; returns new rows.
+
+    Runs in a worker thread: parsing is CPU work and the writes may wait on the store.
+    """
     now = utcnow()
-    feed = (
-        None
-        if res.not_modified
-        else await asyncio.to_thread(parse_feed, res.body, res.headers, res.final_url)
-    )
+    feed = None if res.not_modified else parse_feed(res.body, res.headers, res.final_url)
     new = _store_entries(engine, src, feed, config) if feed else 0
     delay = next_poll_delay_s(
         _entry_times(engine, src["id"]),
@@ -171,9 +179,32 @@ async def poll_source(
         "last_modified": res.headers.get("last-modified", src["last_modified"]),
     }
     if feed is not None:
-        vals["bozo"] = feed.bozo
+        vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+    return new
+
+
+async def poll_source(
+    engine: Engine, config: Config, fetcher: Fetcher, src: dict[str, Any]
+) -> dict:
+    """Fetch one feed (conditionally) and store its new entries.
+
+    Only the fetch runs on the event loop; parsing and store writes go to a worker thread so
+    a slow parse or a busy store never holds up other fetches (or skews their latency).
+    """
+    if src["kind"] == "url":
+        new = await asyncio.to_thread(_queue_single_page, engine, src)
+        return {"source": src["name"], "new": new}
+    res = await fetcher.fetch(src["url"], etag=src["etag"], last_modified=src["last_modified"])
+    if not res.ok:
+        await asyncio.to_thread(_record_failure, engine, src, res, config)
+        logger.warning(
+            "feed fetch failed",
+            extra={"source": src["name"], "error": res.error, "detail": res.detail},
+        )
+        return {"source": src["name"], "error": res.error}
+    new = await asyncio.to_thread(_record_feed, engine, config, src, res)
     logger.info(
         "feed fetched",
         extra={
@@ -223,34 +254,61 @@ def _page_outcome(
     return DONE, vals, None
 
 
-async def fetch_pages(engine: Engine, config: Config, fetcher: Fetcher) -> dict[str, int]:
+async def fetch_pages(
+    engine: Engine,
+    config: Config,
+    fetcher: Fetcher,
+    *,
+    executor: Executor | None = None,
+    stopping: Callable[[], bool] | None = None,
+) -> dict[str, int]:
+    """Fetch and extract every pending page, a batch of claims at a time.
+
+    Extraction runs in `executor` (the default thread pool without one). `stopping()` true
+    means claim no more batches. Rows claimed but not finished — cancelled, or the batch
+    failed — are released on the way out, so a clean stop hands them back at once (a
+    kill -9 leaves them to the lease, `fetch_lease_s`).
+    """
     counts = {"done": 0, "error": 0}
-    while ids := claim(engine, "fetch", PAGE_BATCH):
-        with engine.connect() as conn:
-            rows = [
-                dict(r._mapping)
-                for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
-            ]
+    lease = timedelta(seconds=config.crawler.fetch_lease_s)
+    loop = asyncio.get_running_loop()
 
-        async def one(row: dict[str, Any]) -> None:
-            res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
-            status, vals, error = await asyncio.to_thread(_page_outcome, row, res, config)
-            with engine.begin() as conn:
-                finish(conn, row["id"], "fetch", status, error=error, values=vals)
-                if status == DONE:
-                    merge_duplicate_text(conn, row["id"], vals["content_hash"])
-            counts["done" if status == DONE else "error"] += 1
+    async def one(row: dict[str, Any], unfinished: set[int]) -> None:
+        res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
+        status, vals, error = await loop.run_in_executor(executor, _page_outcome, row, res, config)
+        with engine.begin() as conn:
+            finish(conn, row["id"], "fetch", status, error=error, values=vals)
+            if status == DONE:
+                merge_duplicate_text(conn, row["id"], vals["content_hash"])
+        unfinished.discard(row["id"])
+        counts["done" if status == DONE else "error"] += 1
 
-        await asyncio.gather(*(one(r) for r in rows))
+    while not (stopping and stopping()):
+        ids = claim(engine, "fetch", PAGE_BATCH, lease=lease)
+        if not ids:
+            break
+        unfinished = set(ids)
+        try:
+            with engine.connect() as conn:
+                rows = [
+                    dict(r._mapping)
+                    for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
+                ]
+            await asyncio.gather(*(one(r, unfinished) for r in rows))
+        finally:
+            if unfinished:
+                release(engine, unfinished, "fetch")
     return counts
 
 
-async def crawl_async(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
+async def crawl_async(
+    engine: Engine, config: Config, *, transport: Any = None, executor: Executor | None = None
+) -> dict[str, Any]:
     async with Fetcher(config.crawler, transport=transport) as fetcher:
         results = await asyncio.gather(
             *(poll_source(engine, config, fetcher, s) for s in due_sources(engine, utcnow()))
         )
-        pages = await fetch_pages(engine, config, fetcher)
+        pages = await fetch_pages(engine, config, fetcher, executor=executor)
     return {
         "sources": len(results),
         "new": sum(r.get("new", 0) for r in results),

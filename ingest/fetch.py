@@ -156,14 +156,18 @@ class Fetcher:
         result.elapsed_s = time.monotonic() - start
         self._count(result)
         logger.info(
-            "fetch url=%s final=%s status=%s error=%s bytes=%d wire=%d elapsed=%.3f",
-            url,
-            result.final_url,
-            result.status,
-            result.error,
-            len(result.body),
-            result.wire_bytes,
-            result.elapsed_s,
+            "fetch",
+            extra={
+                "url": url,
+                "final_url": result.final_url,
+                "status": result.status,
+                "error": result.error,
+                "detail": result.detail,
+                "bytes": len(result.body),
+                "wire_bytes": result.wire_bytes,
+                "not_modified": result.not_modified,
+                "elapsed_s": round(result.elapsed_s, 4),
+            },
         )
         return result
 
@@ -318,6 +322,8 @@ class Fetcher:
         c = self.counters
         c["fetches_total"] += 1
         c[f"fetch_status_{result.status // 100}xx" if result.status else "fetch_status_none"] += 1
+        if result.status:
+            c[f"fetch_http_{result.status}"] += 1
         c["fetch_bytes_wire"] += result.wire_bytes
         c["fetch_bytes_decoded"] += len(result.body)
         if result.not_modified:

@@ -3,8 +3,8 @@
 The delay follows Scrapy's AutoThrottle: a host that answers in `latency` seconds can take
 `target_concurrency` requests in flight, so the wanted delay is latency / target_concurrency,
 smoothed with the previous delay and kept between max(min_delay_s, Crawl-delay) and
-max_delay_s. Error answers (non-200) never lower the delay: a failing host is not rewarded
-with faster requests.
+max_delay_s. Error answers (anything but 200 or 304) never lower the delay: a failing host is
+not rewarded with faster requests.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from ingest.settings import CrawlerSettings
 
 logger = logging.getLogger(__name__)
+
+# Answers that show a healthy host and may lower its delay. 304 is what a polled feed answers
+# most of the time; counting it as an error would pin every feed host at the start delay.
+HEALTHY = frozenset({200, 304})
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Politeness:
         target = latency_s / s.throttle_target_concurrency
         new = max(target, (slot.delay + target) / 2.0)
         new = min(max(self.floor(host), new), max(s.max_delay_s, slot.crawl_delay))
-        if status != 200 and new <= slot.delay:
+        if status not in HEALTHY and new <= slot.delay:
             return
         slot.delay = new
         logger.debug("host %s delay %.3fs (latency %.3fs, status %s)", host, new, latency_s, status)

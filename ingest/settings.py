@@ -69,7 +69,39 @@ class CrawlerSettings(Section):
     min_text_chars: int = Field(
         200, ge=0, description="Shorter extracted text falls back to the feed summary."
     )
-    workers: int = Field(2, gt=0, description="Processes for CPU work (extraction, NLP).")
+    workers: int = Field(
+        2, gt=0, description="Worker threads for page extraction, off the fetching event loop."
+    )
+    fetch_lease_s: float = Field(
+        120.0,
+        gt=0,
+        description="A claimed page fetch blocks other workers this long; after a crash its "
+        "pages come back after it. Keep it above total_timeout_s plus extraction time.",
+    )
+    # --- the daemon (ingest/daemon.py) ---
+    daemon_tick_s: float = Field(
+        1.0, gt=0, description="How often the daemon looks for due sources and pending pages."
+    )
+    daemon_process: bool = Field(
+        True,
+        description="Run the processing stages (NLP, embeddings, clustering, lenses, drafts) "
+        "in the daemon; off gives an ingest-only daemon.",
+    )
+    process_every_s: float = Field(
+        30.0,
+        gt=0,
+        description="The daemon runs a processing pass at least this often, and sooner when "
+        "new articles were fetched.",
+    )
+    shutdown_grace_s: float = Field(
+        10.0,
+        ge=0,
+        description="On SIGTERM/SIGINT in-flight fetches get this long to finish; what is "
+        "left is handed back (claims released) for the next start.",
+    )
+    counters_flush_s: float = Field(
+        5.0, gt=0, description="How often the daemon adds its counters to the store."
+    )
     # --- parsing, extraction and language identification (ingest/feeds, extract, langid) ---
     lang_min_letters: int = Field(
         20, ge=0, description="Fewer letters than this: too little text to identify a language."

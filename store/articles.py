@@ -57,13 +57,18 @@ def claim(
     *,
     now: datetime | None = None,
     order_by_published: bool = False,
+    lease: timedelta = LEASE,
 ) -> list[int]:
-    """Lease up to `limit` pending articles whose earlier stages are finished."""
+    """Lease up to `limit` pending articles whose earlier stages are finished.
+
+    `lease` is how long a claim blocks other workers; a stage whose unit of work is short
+    (one page fetch) passes a shorter one so rows of a killed worker come back sooner.
+    """
     now = now or utcnow()
     col = status_col(stage)
     conds = [
         col == PENDING,
-        or_(articles.c.claimed_at.is_(None), articles.c.claimed_at < now - LEASE),
+        or_(articles.c.claimed_at.is_(None), articles.c.claimed_at < now - lease),
     ]
     for pre in PREREQUISITES[stage]:
         conds.append(status_col(pre).in_((DONE, SKIPPED)))
@@ -100,6 +105,23 @@ def finish(
     if values:
         vals.update(values)
     conn.execute(update(articles).where(articles.c.id == article_id).values(**vals))
+
+
+def release(engine: Engine, article_ids: Iterable[int], stage: str) -> int:
+    """Hand back claimed rows a stopping worker will not finish: pending again, lease cleared.
+
+    Only rows still pending in `stage` are touched, so a result written meanwhile is kept.
+    """
+    ids = list(article_ids)
+    if not ids:
+        return 0
+    with engine.begin() as conn:
+        res = conn.execute(
+            update(articles)
+            .where(articles.c.id.in_(ids), status_col(stage) == PENDING)
+            .values(claimed_at=None)
+        )
+    return res.rowcount
 
 
 def reset_stages(conn: Connection, article_ids: Iterable[int], stages: Sequence[str]) -> None:
@@ -239,6 +261,7 @@ __all__ = [
     "claim",
     "finish",
     "merge_duplicate_text",
+    "release",
     "reset_stages",
     "sync_sources",
     "text_hash",

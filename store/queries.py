@@ -368,6 +368,32 @@ def list_sources(engine: Engine) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(select(sources, n).order_by(sources.c.name))]
 
 
+def get_source_by_name(engine: Engine, name: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(sources).where(sources.c.name == name)).first()
+    return dict(row._mapping) if row else None
+
+
+def add_source(engine: Engine, *, name: str, url: str, kind: str = "feed", **fields: Any) -> int:
+    """Register a source from the CLI or the UI (origin "cli"); a taken name is a ValueError."""
+    with engine.begin() as conn:
+        if conn.execute(select(sources.c.id).where(sources.c.name == name)).first():
+            raise ValueError(f"a source named {name!r} already exists")
+        return conn.execute(
+            insert(sources)
+            .values(
+                name=name,
+                url=url,
+                kind=kind,
+                origin="cli",
+                error_count=0,
+                created_at=utcnow(),
+                **fields,
+            )
+            .returning(sources.c.id)
+        ).scalar_one()
+
+
 def set_source_paused(
     engine: Engine, source_id: int, paused: bool, reason: str | None, user_id: int | None
 ) -> None:

@@ -77,6 +77,12 @@ def test_throttle_rules() -> None:
     assert p.delay("h") == 0.55
     p.record("h", 0.0, 500)  # an error never lowers it
     assert p.delay("h") == 0.55
+    p.record("h", 0.0, 404)
+    assert p.delay("h") == 0.55
+    p.record("h", 0.0, 304)  # a conditional GET answered "not modified" is a healthy answer
+    assert p.delay("h") == 0.5
+    p.record("h", 0.1, 200)
+    assert p.delay("h") == 0.5
     p.record("h", 3.0, 503)  # but may raise it
     assert p.delay("h") == 3.0
     p.record("h", 60.0, 200)  # ceiling
