@@ -293,6 +293,9 @@ def eval_extraction(
     from ingest.eval_cli import run_extraction_eval
 
     config = get_config()
+    if not (directory / "ground-truth.json").is_file():
+        err.print(f"{escape(str(directory))}: no ground-truth.json here (need html/ and it)")
+        raise typer.Exit(2)
     res = run_extraction_eval(directory, config, progress=not as_json)
     _print_eval(res, as_json)
 
@@ -309,6 +312,9 @@ def eval_clustering(
     from clustering.eval_store import run_clustering_eval
 
     config = get_config()
+    if not file.is_file():
+        err.print(f"{escape(str(file))}: no such file")
+        raise typer.Exit(2)
     res = run_clustering_eval(file, config, progress=not as_json)
     _print_eval(res, as_json)
 

@@ -54,3 +54,11 @@ def test_help_runs_as_a_console_command_without_loading_models():
 
 def test_a_typer_app_is_what_the_console_script_runs():
     assert isinstance(app, typer.Typer)
+
+
+def test_eval_commands_name_a_missing_input(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "extraction", str(tmp_path)])
+    assert result.exit_code == 2 and "no ground-truth.json" in result.output
+    result = runner.invoke(app, ["eval", "clustering", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "no such file" in result.output
