@@ -32,7 +32,7 @@ eval_app = typer.Typer(help="Measure quality and speed on labelled data.", no_ar
 app.add_typer(eval_app, name="eval")
 app.add_typer(user_app, name="user")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
 
 _state: dict[str, Any] = {"config_path": None}
 
