@@ -309,12 +309,12 @@ def eval_clustering(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Stream a labelled file through the daemon's clustering path; print pairwise/BCubed."""
-    from clustering.eval_store import run_clustering_eval
-
-    config = get_config()
     if not file.is_file():
         err.print(f"{escape(str(file))}: no such file")
         raise typer.Exit(2)
+    from clustering.eval_store import run_clustering_eval
+
+    config = get_config()
     res = run_clustering_eval(file, config, progress=not as_json)
     _print_eval(res, as_json)
 
