@@ -1,7 +1,7 @@
 """NLP: entities, numeric facts, time references and quotes for each article (issue 4)."""
 
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
-from nlp.entities import canonical_entity, entity_key, merge_entities
+from nlp.entities import canonical_entity, entity_key, merge_entities, resolve_name
 from nlp.pipelines import model_for
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "entity_key",
     "merge_entities",
     "model_for",
+    "resolve_name",
 ]
