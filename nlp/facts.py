@@ -147,6 +147,9 @@ def _what(ent: Span, ent_at: list[Span | None], label: str = "CARDINAL") -> str 
                 ):
                     end = max([pobj[0].i] + [c.i for c in pobj[0].children if c.dep_ == "conj"])
                     return ent.doc[child.i : end + 1].text
+    prep = root.head
+    if root.dep_ == "pobj" and prep.lower_ == "of" and prep.head.pos_ == "NOUN":
+        return prep.head.text  # "a budget of $12 million"
     verb = _verb_of(root)
     if verb is None or (label == "CARDINAL" and root.dep_ in _OBJECT_DEPS and root.head is verb):
         return None  # "cut 300": neither the verb nor the firm is what the count counts
@@ -270,6 +273,12 @@ def _with_unit(ent: Span) -> Span:
     return span if span is not None else ent
 
 
+def _same_unit(first: str, second: str) -> bool:
+    """Whether "A to B" is one range: "$150 to $200" is, "12% to $40.6 billion" is not."""
+    a, b = parse_range(first), parse_range(second)
+    return a is not None and b is not None and (a[2] is None or a[2] == b[2])
+
+
 def _candidates(doc: Doc, ent_at: list[Span | None]) -> list[tuple[Span, str]]:
     """Numeric NER entities, plus currency/percent amounts the NER missed ("€2bn").
 
@@ -294,7 +303,11 @@ def _candidates(doc: Doc, ent_at: list[Span | None]) -> list[tuple[Span, str]]:
             prev, prev_label = merged[-1]
             gap = doc.text[prev.end_char : span.start_char]
             gap = gap[:-1] if gap[-1:] in CURRENCY_SYMBOLS else gap
-            if prev.sent.start == span.sent.start and _RANGE_JOIN.match(gap):
+            if (
+                prev.sent.start == span.sent.start
+                and _RANGE_JOIN.match(gap)
+                and _same_unit(prev.text, doc.text[prev.end_char : span.end_char])
+            ):
                 merged[-1] = (doc[prev.start : span.end], prev_label)
                 continue
         merged.append((span, label))
@@ -373,7 +386,7 @@ _RULE_AMOUNT = re.compile(
     rf"(?:(?P<sym>{_SYMBOLS})\s?)?"
     r"(?P<num>[-−]?\d(?:[\d.,'\u202f\u00a0]*\d)?)"
     rf"(?:\s?(?P<scale>{_SCALE_WORDS})\b)?"
-    rf"(?:\s?(?P<unit>{_AFTER_WORDS}|%))?",
+    rf"(?:\s?(?:d['’]|de\s)?(?P<unit>{_AFTER_WORDS}|%))?",
     re.IGNORECASE,
 )
 _NEXT_WORD = re.compile(r"^\s*([^\W\d_][\w\-]*)")

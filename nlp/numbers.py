@@ -244,6 +244,7 @@ _SYMBOL_RE = re.compile(
         for k in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
     )
 )
+_ELIDED = re.compile(r"^(?:d|l)['’]")  # French "12 millions d'euros"
 _CONNECTORS = {"to", "and", "or", "bis", "à", "a~", "und"}
 _RATE_WORDS = {"per", "a", "an", "each", "/"}
 _HEDGES = {"between", "from", "some", "about", "around", "roughly", "nearly", "almost", "over"}
@@ -305,7 +306,7 @@ def parse_range(
             unit = "pp" if word.startswith("percentage") else "%"
             low = low.replace(word, " ")
             break
-    toks = [t.strip("()[]~≈<>:;,") for t in _tokens(low)]
+    toks = [_ELIDED.sub("", t.strip("()[]~≈<>:;,")) for t in _tokens(low)]
     toks = [t for t in toks if t]
     nums: list[list[float]] = []  # [value, scale, has_scale]
     expect_second = False
