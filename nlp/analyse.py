@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from spacy.tokens import Doc
 
-from nlp.entities import entities_from_mentions, resolve_name
+from nlp.entities import entities_from_mentions, name_resolver
 from nlp.facts import facts_from_doc, rule_facts
 from nlp.pipelines import has_ner, load_pipeline, model_for, normalise_lang
 from nlp.quotes import quotes_from_doc
@@ -64,13 +64,14 @@ def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_sta
     else:
         result["facts"] = rule_facts(doc.text, sentences, lang, settings.vague_max_value)
     result["quotes"] = quotes_from_doc(doc, sentences, settings)
+    resolve = name_resolver(result["entities"])
     for f in result["facts"]:
         if f["about"]:
-            f["about"] = resolve_name(f["about"], result["entities"])
+            f["about"] = resolve(f["about"])
             f["display"] = f["display"].rsplit(" — ", 1)[0] + f" — {f['about']}"
     for q in result["quotes"]:
         if q["speaker"]:
-            q["speaker"] = resolve_name(q["speaker"], result["entities"])
+            q["speaker"] = resolve(q["speaker"])
     return result
 
 

@@ -23,7 +23,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +172,16 @@ def entity_key(text: str) -> str:
     return " ".join(_KEY_SPACE.sub(" ", text).split())
 
 
+def _initials(long: str) -> str:
+    """ "European Union" → "EU"; "" for a one-word name (no acronym of one word)."""
+    words = [w for w in re.split(r"[\s\-]+", long) if w and w.lower() not in _ACRONYM_SKIP]
+    return "".join(w[0] for w in words if w[0].isupper()) if len(words) >= 2 else ""
+
+
 def _is_acronym_of(short: str, long: str) -> bool:
     if not (2 <= len(short) <= 6 and short.isupper() and short.isalpha()):
         return False
-    words = [w for w in re.split(r"[\s\-]+", long) if w and w.lower() not in _ACRONYM_SKIP]
-    initials = "".join(w[0] for w in words if w[0].isupper())
-    return len(words) >= 2 and initials == short
+    return _initials(long) == short
 
 
 _PLACE_LABELS = {"GPE", "LOC", "NORP", "FAC"}
@@ -250,14 +254,27 @@ def merge_groups(items: Sequence[dict]) -> list[list[int]]:
     keys = list(by_key)
     labels = {k: Counter(items[i]["label"] for i in by_key[k]).most_common(1)[0][0] for k in keys}
     texts = {k: canonical_entity(items[by_key[k][0]]["text"]) for k in keys}
+    # Only names sharing a first or last word, or whose initials spell the short one, can
+    # fit: index them so an article with hundreds of names is not compared pairwise.
+    near: dict[tuple[str, str], list[str]] = {}
+    for k in keys:
+        words = k.split()
+        near.setdefault(("first", words[0]), []).append(k)
+        near.setdefault(("last", words[-1]), []).append(k)
+        near.setdefault(("initials", _initials(texts[k])), []).append(k)
     parent: dict[str, str] = {}
     for short in sorted(keys, key=lambda k: len(k.split())):
         toks = short.split()
         if short in _GENERIC_SHORT or len(short) < 2:
             continue
+        candidates = dict.fromkeys(
+            near.get(("first", toks[0]), [])
+            + near.get(("last", toks[-1]), [])
+            + near.get(("initials", texts[short]), [])
+        )
         fits = [
             k
-            for k in keys
+            for k in candidates
             if k != short
             and k not in parent
             and (
@@ -326,26 +343,32 @@ def entities_from_mentions(mentions: Sequence[dict], labels: Sequence[str]) -> l
     return sorted(out, key=lambda e: e["first"])
 
 
+def name_resolver(entities: Sequence[dict]) -> Callable[[str], str]:
+    """resolve_name over one article's entities, with their keys computed once."""
+    by_key: dict[str, set[int]] = {}
+    people: list[tuple[int, list[str]]] = []
+    for i, e in enumerate(entities):
+        for name in [e["text"], *e.get("mentions", [])]:
+            by_key.setdefault(entity_key(name), set()).add(i)
+        if e.get("label") == "PERSON":
+            people.append((i, entity_key(e["text"]).split()))
+
+    def resolve(name: str) -> str:
+        key = entity_key(name)
+        if not key:
+            return name
+        hits = by_key.get(key) or {
+            i for i, toks in people if _surname_of(key.split(), toks, "", "PERSON")
+        }
+        return entities[next(iter(hits))]["text"] if len(hits) == 1 else name
+
+    return resolve
+
+
 def resolve_name(name: str, entities: Sequence[dict]) -> str:
     """The article's canonical name for a surface form ("Prakash" → "Aseem Prakash"), or the
     name itself when no entity (or more than one) claims it."""
-    key = entity_key(name)
-    if not key:
-        return name
-    hits = [
-        e
-        for e in entities
-        if key == entity_key(e["text"]) or key in (entity_key(m) for m in e.get("mentions", []))
-    ]
-    if not hits:
-        toks = key.split()
-        hits = [
-            e
-            for e in entities
-            if e.get("label") == "PERSON"
-            and _surname_of(toks, entity_key(e["text"]).split(), "", "PERSON")
-        ]
-    return hits[0]["text"] if len(hits) == 1 else name
+    return name_resolver(entities)(name)
 
 
 def merge_entities(per_article: Sequence[Sequence[dict]]) -> list[dict]:

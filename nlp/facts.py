@@ -263,10 +263,12 @@ _UNIT_AFTER = re.compile(
 _RANGE_JOIN = re.compile(r"^\s*(?:to|and|-|–|—)\s*$", re.IGNORECASE)
 
 
-def _with_unit(ent: Span) -> Span:
-    """Extend a number over a unit the NER left outside it ("3.5" + "percentage points")."""
+def _with_unit(ent: Span, text: str) -> Span:
+    """Extend a number over a unit the NER left outside it ("3.5" + "percentage points").
+
+    `text` is doc.text, passed in: spaCy rebuilds doc.text on every access (O(doc))."""
     doc = ent.doc
-    m = _UNIT_AFTER.match(doc.text[ent.end_char : ent.end_char + 24])
+    m = _UNIT_AFTER.match(text[ent.end_char : ent.end_char + 24])
     if not m:
         return ent
     span = doc.char_span(ent.start_char, ent.end_char + m.end(), alignment_mode="expand")
@@ -279,13 +281,15 @@ def _same_unit(first: str, second: str) -> bool:
     return a is not None and b is not None and (a[2] is None or a[2] == b[2])
 
 
-def _candidates(doc: Doc, ent_at: list[Span | None]) -> list[tuple[Span, str]]:
+def _candidates(doc: Doc, ent_at: list[Span | None], text: str) -> list[tuple[Span, str]]:
     """Numeric NER entities, plus currency/percent amounts the NER missed ("€2bn").
 
     Two amounts joined by "to"/"-" ("$150 to $200") become one range candidate.
     """
-    found = [(_with_unit(_trim_per(e)), e.label_) for e in doc.ents if e.label_ in FACT_LABELS]
-    for m in _RULE_AMOUNT.finditer(doc.text):
+    found = [
+        (_with_unit(_trim_per(e), text), e.label_) for e in doc.ents if e.label_ in FACT_LABELS
+    ]
+    for m in _RULE_AMOUNT.finditer(text):
         if not (m.group("sym") or m.group("unit")):
             continue
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
@@ -301,12 +305,12 @@ def _candidates(doc: Doc, ent_at: list[Span | None]) -> list[tuple[Span, str]]:
     for span, label in found:
         if merged:
             prev, prev_label = merged[-1]
-            gap = doc.text[prev.end_char : span.start_char]
+            gap = text[prev.end_char : span.start_char]
             gap = gap[:-1] if gap[-1:] in CURRENCY_SYMBOLS else gap
             if (
                 prev.sent.start == span.sent.start
                 and _RANGE_JOIN.match(gap)
-                and _same_unit(prev.text, doc.text[prev.end_char : span.end_char])
+                and _same_unit(prev.text, text[prev.end_char : span.end_char])
             ):
                 merged[-1] = (doc[prev.start : span.end], prev_label)
                 continue
@@ -332,12 +336,13 @@ def facts_from_doc(
         if ent.label_ in TIME_LABELS:
             si = sent_index.get(ent.sent.start_char, 0)
             times.append({"text": ent.text, "label": ent.label_, "sentence_i": si})
-    for ent, label in _candidates(doc, ent_at):
+    doc_text = doc.text  # once: spaCy rebuilds it on every access
+    for ent, label in _candidates(doc, ent_at, doc_text):
         sent = ent.sent
         si = sent_index.get(sent.start_char, 0)
         text = ent.text
-        before = doc.text[sent.start_char : ent.start_char]
-        after = doc.text[ent.end_char : sent.end_char]
+        before = doc_text[sent.start_char : ent.start_char]
+        after = doc_text[ent.end_char : sent.end_char]
         symbol = before[-1:] if before[-1:] in CURRENCY_SYMBOLS else ""
         parsed = parse_range(symbol + text)
         if parsed is None:
