@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from spacy.tokens import Doc
 
-from nlp.entities import entities_from_mentions
+from nlp.entities import entities_from_mentions, name_resolver
 from nlp.facts import facts_from_doc, rule_facts
 from nlp.pipelines import has_ner, load_pipeline, model_for, normalise_lang
 from nlp.quotes import quotes_from_doc
@@ -25,7 +25,7 @@ from nlp.textcheck import Checked, check_text
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # bump whenever a change alters results: stored analyses are redone
 STATUSES = ("ok", "no_ner", "empty", "truncated", "garbage", "error")
 
 
@@ -60,10 +60,18 @@ def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_sta
     if doc.has_annotation("ENT_IOB"):
         mentions = [{"text": e.text, "label": e.label_, "start": e.start_char} for e in doc.ents]
         result["entities"] = entities_from_mentions(mentions, settings.entity_labels)
-        result["facts"], result["times"] = facts_from_doc(doc, sent_index)
+        result["facts"], result["times"] = facts_from_doc(doc, sent_index, settings.vague_max_value)
     else:
-        result["facts"] = rule_facts(doc.text, sentences, lang)
+        result["facts"] = rule_facts(doc.text, sentences, lang, settings.vague_max_value)
     result["quotes"] = quotes_from_doc(doc, sentences, settings)
+    resolve = name_resolver(result["entities"])
+    for f in result["facts"]:
+        if f["about"]:
+            f["about"] = resolve(f["about"])
+            f["display"] = f["display"].rsplit(" — ", 1)[0] + f" — {f['about']}"
+    for q in result["quotes"]:
+        if q["speaker"]:
+            q["speaker"] = resolve(q["speaker"])
     return result
 
 
@@ -150,6 +158,10 @@ def analyse_texts(
             ):
                 results[i] = res
             continue
+        if _pool_context().get_start_method() == "fork":
+            # load once here; forked workers inherit the loaded pipeline instead of each
+            # spending seconds loading their own copy
+            load_pipeline(model, tuple(settings.exclude_components))
         sizes = {i: len(prepared[i][0].text) for i in idx}
         chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
         with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:

@@ -70,6 +70,11 @@ CURRENCY_WORDS = {
 _SUBUNIT = {"cent", "cents", "pence"}
 SCALES = {
     "hundred": 1e2,
+    "lakh": 1e5,
+    "lakhs": 1e5,
+    "crore": 1e7,
+    "crores": 1e7,
+    "dozen": 12.0,
     "thousand": 1e3,
     "k": 1e3,
     "tausend": 1e3,
@@ -139,9 +144,6 @@ WORD_NUMBERS |= {
     "seventy": 70.0,
     "eighty": 80.0,
     "ninety": 90.0,
-    "a": 1.0,
-    "an": 1.0,
-    "dozen": 12.0,
     "dozens": 24.0,
     "half": 0.5,
     "ein": 1.0,
@@ -166,6 +168,24 @@ UNITS = {
     "metre": "m",
     "meter": "m",
     "feet": "ft",
+    "ounces": "oz",
+    "ounce": "oz",
+    "oz": "oz",
+    "ml": "ml",
+    "millilitres": "ml",
+    "milliliters": "ml",
+    "horsepower": "hp",
+    "hp": "hp",
+    "nm": "Nm",
+    "light-years": "ly",
+    "w": "W",
+    "watts": "W",
+    "mah": "mAh",
+    "microns": "µm",
+    "micron": "µm",
+    "megawatts": "MW",
+    "gigawatts": "GW",
+    "kilowatts": "kW",
     "foot": "ft",
     "ft": "ft",
     "inches": "in",
@@ -205,8 +225,29 @@ UNITS = {
     "ghz": "GHz",
     "mhz": "MHz",
 }
+CURRENCY_NAMES = {
+    "hong kong dollars": "HKD",
+    "hong kong dollar": "HKD",
+    "australian dollars": "AUD",
+    "canadian dollars": "CAD",
+    "singapore dollars": "SGD",
+    "new zealand dollars": "NZD",
+    "us dollars": "USD",
+    "swiss francs": "CHF",
+}
 _NUM = re.compile(r"[-+−]?\d[\d,.' \u202f\u00a0]*")
 _SPLIT = re.compile(r"(\d)([^\d\s,.'\u202f\u00a0])|([^\d\s\-+−,.'\u202f\u00a0])(\d)")
+_RANGE_DASH = re.compile(r"(?<=\d)\s*[-–—−]\s*(?=[^\W\d_]{0,3}\$?\s?\d|[$€£¥₹])")
+_SYMBOL_RE = re.compile(
+    "|".join(
+        (r"(?<![a-z])" if k[0].isalpha() else "") + re.escape(k)
+        for k in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+    )
+)
+_ELIDED = re.compile(r"^(?:d|l)['’]")  # French "12 millions d'euros"
+_CONNECTORS = {"to", "and", "or", "bis", "à", "a~", "und"}
+_RATE_WORDS = {"per", "a", "an", "each", "/"}
+_HEDGES = {"between", "from", "some", "about", "around", "roughly", "nearly", "almost", "over"}
 
 
 def _to_float(raw: str, decimal_comma: bool) -> float | None:
@@ -226,60 +267,101 @@ def _to_float(raw: str, decimal_comma: bool) -> float | None:
 
 
 def _tokens(text: str) -> list[str]:
-    text = _SPLIT.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", text.lower())
-    text = text.replace("-", " ") if not re.match(r"^\s*[-−]\d", text) else text
+    """Lower-cased tokens; a dash between numbers becomes "to", other hyphens a space."""
+    text = _RANGE_DASH.sub(" to ", text.lower())
+    text = text.replace("/", " / ")
+    text = _SPLIT.sub(lambda m: f"{m[1] or m[3]} {m[2] or m[4]}", text)
+    text = re.sub(r"(?<=[^\s(])[-–—]|[-–—](?!\d)", " ", text)
     return [t for t in re.split(r"\s+", text.strip()) if t]
 
 
-def parse_amount(text: str, *, decimal_comma: bool = False) -> tuple[float, str | None] | None:
-    """Value and unit of a numeric expression; None when there is no number in it.
+def _word_value(tok: str, nxt: str | None) -> float | None:
+    """A spelled-out number; "a"/"an" only count before a scale ("a million", "a dozen")."""
+    if tok in ("a", "an"):
+        return 1.0 if nxt in SCALES or nxt in ("dozen", "hundred") else None
+    return WORD_NUMBERS.get(tok)
 
-    The unit is a currency code, "%", "pp" (percentage points) or a measure unit; the first
-    number wins in ranges ("5 to 10" → 5). "cents"/"pence" become hundredths.
+
+def parse_range(
+    text: str, *, decimal_comma: bool = False
+) -> tuple[float, float | None, str | None] | None:
+    """(low, high, unit) of a numeric expression; high is None unless it is a range.
+
+    "$5 million to $10 million" → (5e6, 1e7, "USD"); "350–375 million" → (3.5e8, 3.75e8,
+    None): a scale after the second number also scales the first. The unit is a currency
+    code, "%", "pp" (percentage points) or a measure unit. "cents"/"pence" become hundredths.
     """
     low = " ".join(text.lower().split())
     unit: str | None = None
-    for sym, code in sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0])):
-        if sym in low:
-            unit = code
-            low = low.replace(sym, " ", 1)
+    subunit = False
+    for name, code in CURRENCY_NAMES.items():
+        if name in low:
+            unit, low = code, low.replace(name, " ")
             break
+    for m in _SYMBOL_RE.finditer(low):
+        unit = unit or CURRENCY_SYMBOLS[m.group(0)]
+    low = _SYMBOL_RE.sub(" ", low)
     for word in PERCENT_WORDS:
         if word in low:
             unit = "pp" if word.startswith("percentage") else "%"
             low = low.replace(word, " ")
             break
-    value: float | None = None
-    scale = 1.0
-    subunit = False
-    seen_number = False
-    for tok in _tokens(low):
-        clean = tok.strip("()[]~≈<>:;")
-        if not clean:
-            continue
-        if _NUM.fullmatch(clean) and not seen_number:
-            value = _to_float(clean, decimal_comma)
-            seen_number = value is not None
-        elif clean in WORD_NUMBERS and not seen_number:
-            value = WORD_NUMBERS[clean]
-            seen_number = True
-        elif clean in SCALES and seen_number and scale == 1.0:
-            if clean in ("m", "b", "t", "k") and unit is None and value is None:
-                continue
-            scale = SCALES[clean]
-        elif clean in CURRENCY_WORDS and unit is None:
-            unit = CURRENCY_WORDS[clean]
-            subunit = clean in _SUBUNIT
-        elif clean in UNITS and unit is None and seen_number:
-            unit = UNITS[clean]
-        elif seen_number and clean in ("to", "and", "or", "-", "–", "bis", "per", "a", "each"):
+    toks = [_ELIDED.sub("", t.strip("()[]~≈<>:;,")) for t in _tokens(low)]
+    toks = [t for t in toks if t]
+    nums: list[list[float]] = []  # [value, scale, has_scale]
+    expect_second = False
+    for k, tok in enumerate(toks):
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        word = _word_value(tok, nxt)
+        numeric = _to_float(tok, decimal_comma) if _NUM.fullmatch(tok) else None
+        if numeric is not None or word is not None:
+            value = numeric if numeric is not None else word
+            if nums and not expect_second:
+                last = nums[-1]
+                tens = last[0] >= 20 and last[0] % 10 == 0 and last[0] < 100
+                if word is not None and tens and value < 10 and not last[2]:
+                    last[0] += value  # "fifty one"
+                    continue
+                if word is not None and last[2] == 0 and value == 1.0 and tok in ("a", "an"):
+                    continue  # "half a million"
+                break
+            if len(nums) == 2:
+                break
+            nums.append([value, 1.0, 0])
+            expect_second = False
+        elif tok in SCALES and nums:
+            last = nums[-1]
+            if len(tok) == 1 and unit is None and last[2] == 0 and tok != "k":
+                continue  # "5 m" is metres more often than millions without a currency
+            if last[2] == 0 or SCALES[tok] > last[1]:
+                last[1] *= SCALES[tok]
+                last[2] = 1
+        elif tok in CURRENCY_WORDS and unit is None:
+            unit = CURRENCY_WORDS[tok]
+            subunit = tok in _SUBUNIT
+        elif tok in UNITS and unit is None and nums:
+            unit = UNITS[tok]
+        elif nums and tok in _CONNECTORS and len(nums) == 1:
+            expect_second = True
+        elif nums and tok in _RATE_WORDS:
             break
-    if value is None:
+        elif nums and expect_second and tok not in _HEDGES:
+            expect_second = False
+    if not nums:
         return None
-    value *= scale
+    values = [v * s for v, s, _ in nums]
+    if len(nums) == 2 and not nums[0][2] and nums[1][2]:
+        values[0] = nums[0][0] * nums[1][1]
     if subunit:
-        value /= 100
-    return value, unit
+        values = [v / 100 for v in values]
+    high = values[1] if len(values) == 2 else None
+    return values[0], high, unit
+
+
+def parse_amount(text: str, *, decimal_comma: bool = False) -> tuple[float, str | None] | None:
+    """Value and unit of a numeric expression (the low end of a range); None without a number."""
+    parsed = parse_range(text, decimal_comma=decimal_comma)
+    return None if parsed is None else (parsed[0], parsed[2])
 
 
 _VAGUE_BEFORE = (
@@ -298,6 +380,12 @@ _VAGUE_BEFORE = (
     "up to",
     "over",
 )
+_VAGUE_WORDS = frozenset(w for v in _VAGUE_BEFORE for w in v.split()) | {"than", "least", "to"}
+_FURNITURE_AFTER = re.compile(
+    r"^\s*(?:shares?|comments?|photos?|images?|slides?|likes?|views?|replies|retweets?|"
+    r"min read|minutes? read)\b",
+    re.IGNORECASE,
+)
 _FURNITURE_BEFORE = re.compile(
     r"(?:share|shares|comments?|photos?|images?|slides?|pictures?|likes?|views?|replies|"
     r"page|reply|tweet|retweets?|gallery|video|min read|minutes? read)\W*$",
@@ -307,19 +395,38 @@ _X_OF_Y = re.compile(r"^\s*(?:of|/)\s*\d+\b")
 _YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)s?$")
 
 
+def split_hedge(ent_text: str) -> tuple[str, str]:
+    """("At least two") → ("At least ", "two"): NER often swallows the hedge into the number."""
+    words = ent_text.split(" ")
+    k = 0
+    while k < len(words) - 1 and words[k].lower() in _VAGUE_WORDS | {"a", "few"}:
+        k += 1
+    lead = " ".join(words[:k])
+    return (lead + " " if lead else ""), " ".join(words[k:])
+
+
 def filler_reason(
-    ent_text: str, before: str, after: str, value: float, kind: str = "CARDINAL"
+    ent_text: str,
+    before: str,
+    after: str,
+    value: float,
+    kind: str = "CARDINAL",
+    vague_max: float = 10,
 ) -> str | None:
     """Why a number is filler rather than a fact (None when it is a fact).
 
     `before`/`after` are the text just around the number in its sentence. Page furniture and
-    numbers glued into names apply to every kind; the idiom rules only to bare CARDINALs.
+    numbers glued into names apply to every kind; the idiom rules only to bare CARDINALs:
+    years, ordinals, a lone "one", "N of" ("two of the suspects") and small hedged counts
+    ("at least two", "some three"; up to `vague_max`).
     """
+    lead, ent_text = split_hedge(ent_text)
+    before = before + lead
     words = ent_text.lower().split()
     word_number = all(w.strip(",") in WORD_NUMBERS or w in SCALES for w in words)
     if _X_OF_Y.match(after) or re.search(r"\d\s*(?:of|/)\s*$", before):
         return "page furniture (N of M)"
-    if _FURNITURE_BEFORE.search(before[-25:]):
+    if _FURNITURE_BEFORE.search(before[-25:]) or _FURNITURE_AFTER.match(after):
         return "page furniture (counter)"
     if before[-1:].isalnum() or (before[-1:] in "-/" and before[-2:-1].isalnum()):
         return "part of a name or code"
@@ -327,6 +434,8 @@ def filler_reason(
         return "part of a name or code"
     if kind != "CARDINAL":
         return None
+    if re.match(r"^-[^\W\d_]", after):
+        return "compound modifier ('two-stroke')"
     if _YEAR.match(ent_text.strip()):
         return "year"
     if re.search(r"\b\d+(?:st|nd|rd|th)\b", ent_text.lower()):
@@ -336,7 +445,10 @@ def filler_reason(
     if word_number and re.match(r"^\s*of\b", after, re.IGNORECASE):
         return "'N of' idiom"
     tail = before.lower().rstrip()
-    if word_number and any(tail.endswith(v) for v in _VAGUE_BEFORE):
+    hedged = any(tail.endswith(v) for v in _VAGUE_BEFORE) or re.search(r"\ba few\s*$", tail)
+    if hedged and (word_number or value <= vague_max):
+        return "vague quantity"
+    if words and words[0] in ("few", "several", "dozens", "hundreds", "thousands"):
         return "vague quantity"
     return None
 
@@ -353,8 +465,12 @@ def _compact(value: float) -> str:
 _SYMBOL_FOR = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 
-def format_amount(value: float, unit: str | None) -> str:
-    """Short human form: 1.6e12 → "1.6T", (0.87, USD) → "$0.87", (12, %) → "12%"."""
+def format_amount(value: float, unit: str | None, high: float | None = None) -> str:
+    """Short human form: 1.6e12 → "1.6T", (0.87, USD) → "$0.87", (12, %) → "12%";
+    a range as "$5M–$10M", "40–80%"."""
+    if high is not None and high != value:
+        first = format_amount(value, unit if unit in _SYMBOL_FOR else None)
+        return f"{first}–{format_amount(high, unit)}"
     num = _compact(value)
     if unit in _SYMBOL_FOR:
         return f"{'-' if value < 0 else ''}{_SYMBOL_FOR[unit]}{num.lstrip('-')}"

@@ -13,7 +13,7 @@ import logging
 import re
 from bisect import bisect_right
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from nlp.entities import canonical_entity
 from nlp.settings import NlpSettings
@@ -108,11 +108,19 @@ _SPEECH_STEMS = [
     "suggests",
     "predict",
     "predicted",
+    "write",
+    "writes",
+    "explain",
+    "explains",
+    "argue",
+    "argued",
+    "argues",
 ]
 SPEECH_VERBS = frozenset(_SPEECH_STEMS)
 _QUOTE = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|«([^»\n]+)»|„([^“”\n]+)[“”]')
 _PRONOUNS = {"he", "she", "they", "i", "we", "it"}
 _SPEAKER_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+_MAX_SPEAKER_TOKENS = 5
 
 
 def _speaker_entity(span_tokens, label_order=_SPEAKER_LABELS) -> Span | None:
@@ -133,6 +141,21 @@ def _last_person_before(doc: Doc, char: int, since: int) -> Span | None:
     return people[-1] if people else None
 
 
+def _described_speaker(subj: Token, q_start: int, q_end: int) -> Span | None:
+    """A speaker the NER missed: a name ("Prakash said") or a description ("a WeWork
+    spokesperson said" → "WeWork spokesperson"), without determiners, outside the quote."""
+    if subj.lower_ in _PRONOUNS or subj.pos_ not in ("PROPN", "NOUN"):
+        return None
+    left = [t for t in subj.lefts if t.dep_ in ("compound", "amod", "nummod", "poss")]
+    start = min([t.i for t in left] + [subj.i])
+    if any(q_start <= t.idx < q_end for t in subj.doc[start : subj.i + 1]):
+        return None
+    if subj.i + 1 - start > _MAX_SPEAKER_TOKENS:
+        return None
+    label = "PERSON" if subj.pos_ == "PROPN" and subj.is_title else ""
+    return Span(subj.doc, start, subj.i + 1, label=label)
+
+
 def _speaker_in(doc: Doc, sent: Span, q_start: int, q_end: int, since: int) -> Span | None:
     """The speaker named in `sent` outside the quote [q_start, q_end), or None."""
     outside = [t for t in sent if not (q_start <= t.idx < q_end)]
@@ -151,6 +174,10 @@ def _speaker_in(doc: Doc, sent: Span, q_start: int, q_end: int, since: int) -> S
                 ent = _speaker_entity(c.subtree)
                 if ent is not None:
                     return ent
+            for subj in subjects:
+                described = _described_speaker(subj, q_start, q_end)
+                if described is not None:
+                    return described
     text = sent.text.lower()
     at = text.find("according to ")
     if at >= 0:
@@ -174,7 +201,7 @@ def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> l
     parsed = doc.has_annotation("DEP")
     out = []
     for m in _QUOTE.finditer(doc.text):
-        body = next(g for g in m.groups() if g is not None).strip()
+        body = next(g for g in m.groups() if g is not None).strip().rstrip(",")
         words = len(body.split())
         if words < settings.quote_min_words or len(body) > settings.quote_max_chars:
             continue

@@ -11,12 +11,16 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
-from store.articles import DONE, ERROR, claim, finish, text_hash
+from store.articles import DONE, ERROR, SKIPPED, claim, finish, text_hash
 from store.db import utcnow
 from store.schema import analyses, articles
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
+
+# Outcomes an operator should see on the article: nothing (or not all) of it was analysed.
+_OPERATOR_STATUSES = ("empty", "garbage", "truncated", "error")
+_STAGE_STATUS = {"empty": SKIPPED, "garbage": SKIPPED, "error": ERROR}
 
 
 def _rows(engine: Engine, ids: list[int]) -> list[dict[str, Any]]:
@@ -52,7 +56,18 @@ def _store(engine: Engine, row: dict[str, Any], digest: str, result: dict[str, A
                 created_at=utcnow(),
             )
         )
-        finish(conn, row["id"], "nlp", DONE)
+        status = result.get("status", "ok")
+        if status in _OPERATOR_STATUSES:
+            # stored (so it is not redone) and shown to the operator on the article
+            finish(
+                conn,
+                row["id"],
+                "nlp",
+                _STAGE_STATUS.get(status, DONE),
+                values={"error_stage": "nlp", "last_error": f"nlp {status}: {result.get('note')}"},
+            )
+        else:
+            finish(conn, row["id"], "nlp", DONE)
 
 
 def analyse_rows(engine: Engine, config: Config, rows: list[dict[str, Any]]) -> int:

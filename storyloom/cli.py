@@ -203,14 +203,24 @@ def export(
 
 
 @app.command()
-def analyse(article_id: Annotated[int, typer.Argument(help="Article id.")]) -> None:
+def analyse(
+    article_id: Annotated[int, typer.Argument(help="Article id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+) -> None:
     """Analyse one article (if needed) and print its entities, facts and quotes."""
+    from nlp.report import format_analysis
     from nlp.stage import analyse_article
 
     config = get_config()
-    console.print_json(
-        json.dumps(analyse_article(get_engine(config), config, article_id), default=str)
-    )
+    try:
+        row = analyse_article(get_engine(config), config, article_id)
+    except LookupError as e:
+        err.print(f"[bold red]{e}[/]")
+        raise typer.Exit(1) from None
+    if as_json:
+        console.print_json(json.dumps(row, default=str))
+    else:
+        print(format_analysis(row))
 
 
 @app.command("import")

@@ -1,0 +1,18 @@
+"""n_process=2 splits work across forked workers and gives exactly the in-process results."""
+
+from __future__ import annotations
+
+from nlp.analyse import analyse_texts
+from nlp.settings import NlpSettings
+
+
+def test_two_processes_match_one(gold: dict[str, str], nlp_settings: NlpSettings, english) -> None:
+    texts = [t for t in gold.values() if 500 < len(t) < 2500][:6]
+    langs = ["en"] * len(texts) + ["de"]
+    texts = [*texts, "Die Firma machte 3,5 Millionen Euro Umsatz."]
+    one = analyse_texts(texts, langs, nlp_settings)
+    two = analyse_texts(
+        texts, langs, nlp_settings.model_copy(update={"n_process": 2, "multiprocess_min_chars": 0})
+    )
+    assert two == one
+    assert [r["status"] for r in two][-1] == "no_ner"
