@@ -45,6 +45,22 @@ SORTS = ("recency", "sources", "regions")
 _region = func.coalesce(articles.c.region, sources.c.country, "Global")
 
 
+def _latest_lens_label():
+    """Join condition: the newest lens label of an article (an editor may relabel)."""
+    newer = labels.alias("newer")
+    return and_(
+        labels.c.article_id == articles.c.id,
+        labels.c.kind == "lens",
+        ~exists(
+            select(1).where(
+                newer.c.article_id == labels.c.article_id,
+                newer.c.kind == "lens",
+                newer.c.id > labels.c.id,
+            )
+        ),
+    )
+
+
 def _member_join():
     return story_members.join(articles, articles.c.id == story_members.c.article_id).outerjoin(
         sources, sources.c.id == articles.c.source_id
@@ -83,27 +99,19 @@ def _filters(
             )
         )
     if lens:
-        labelled = exists(
-            select(1).where(
-                labels.c.kind == "lens",
-                labels.c.article_id == story_members.c.article_id,
-                labels.c.value == lens,
-            )
-        )
-        predicted = exists(
-            select(1).where(
-                lens_predictions.c.article_id == story_members.c.article_id,
-                lens_predictions.c.lens == lens,
-            )
+        # The take's lens as the queue shows it: newest label, else prediction, else default.
+        effective = func.coalesce(
+            labels.c.value, lens_predictions.c.lens, sources.c.default_lens, UNLABELLED
         )
         conds.append(
             exists(
                 select(1)
-                .select_from(_member_join())
-                .where(
-                    story_members.c.story_id == stories.c.id,
-                    or_(labelled, predicted, sources.c.default_lens == lens),
+                .select_from(
+                    _member_join()
+                    .outerjoin(labels, _latest_lens_label())
+                    .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
                 )
+                .where(story_members.c.story_id == stories.c.id, effective == lens)
             )
         )
     return conds
@@ -183,10 +191,7 @@ def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None)
         )
         .select_from(
             _member_join()
-            .outerjoin(
-                labels,
-                and_(labels.c.article_id == articles.c.id, labels.c.kind == "lens"),
-            )
+            .outerjoin(labels, _latest_lens_label())
             .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
         )
         .where(story_members.c.story_id.in_(ids))
@@ -438,13 +443,17 @@ def mark_seen(
         )
 
 
-def last_seen(engine: Engine, user_id: int, story_id: int) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(story_views).where(
-                story_views.c.user_id == user_id, story_views.c.story_id == story_id
-            )
-        ).first()
+def last_seen(conn: Connection | Engine, user_id: int, story_id: int) -> dict[str, Any] | None:
+    """When `user_id` last opened the story; pass the caller's open connection when it holds
+    one: on SQLite a second connection would wait on the first one's lock."""
+    q = select(story_views).where(
+        story_views.c.user_id == user_id, story_views.c.story_id == story_id
+    )
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            row = c.execute(q).first()
+    else:
+        row = conn.execute(q).first()
     return dict(row._mapping) if row else None
 
 
