@@ -6,8 +6,9 @@ Builds a fresh SQLite store with bulk inserts (sources, articles, stories of a f
 each, lens predictions and labels), starts `storyloom serve` on it in its own process, logs
 every editor in through the form, visits each benchmarked story once so its draft exists
 (drafting is the pipeline's job, not the page's), then lets the editors click for S seconds:
-the queue (filters and sorts vary) and a story page, alternately. Prints p50/p95/max latency
-per page and the throughput; the issue's target is p95 < 200 ms.
+the queue (filters and sorts vary) and a story page, alternately, reading for about
+--think seconds between clicks (0: as fast as the server answers, a saturation test).
+Prints p50/p95/max latency per page and the throughput; the issue's target is p95 < 200 ms.
 """
 
 from __future__ import annotations
@@ -256,6 +257,13 @@ def main() -> None:
     ap.add_argument("--editors", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--stories", type=int, default=40, help="distinct story pages visited")
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds an editor reads before the next click (uniform 0.5x-1.5x); "
+        "0 = click as fast as the server answers (saturation)",
+    )
     ap.add_argument("--quick", action="store_true", help="5,000 articles, 10 s, 10 stories")
     args = ap.parse_args()
     if args.quick:
@@ -297,6 +305,8 @@ def main() -> None:
                     ("queue", rng.choice(QUEUE_VARIANTS)),
                     ("story", f"/stories/{rng.choice(visited)}"),
                 ):
+                    if args.think > 0:
+                        time.sleep(args.think * rng.uniform(0.5, 1.5))
                     t0 = time.perf_counter()
                     r = c.get(path)
                     dt = time.perf_counter() - t0
@@ -316,7 +326,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"{args.editors} editors for {wall:.1f}s on {base} ({os.cpu_count()} CPUs)")
+    print(
+        f"{args.editors} editors, think {args.think:.1f}s, for {wall:.1f}s on {base} "
+        f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})"
+    )
     for kind, xs in times.items():
         ms = [x * 1000 for x in xs]
         print(

@@ -26,6 +26,7 @@ from review.auth import current_user, require_admin
 from review.views import (
     label_candidates,
     parse_day,
+    queue_page,
     resolve_story,
     retrain_available,
     service,
@@ -33,9 +34,7 @@ from review.views import (
     story_or_404,
 )
 from store.queries import (
-    count_stories,
     list_sources,
-    list_stories,
     search_articles,
     set_source_paused,
     story_articles,
@@ -139,11 +138,12 @@ def api_stories(
     offset: int = Query(0, ge=0),
     user: User = Depends(current_user),
 ) -> StoryList:
-    engine = request.app.state.engine
     f = {"status": status, "lens": lens, "region": region, "lang": lang}
     f.update(since=parse_day(since), until=parse_day(until, end=True))
-    items = list_stories(engine, **f, sort=sort, user_id=user["id"], limit=limit, offset=offset)
-    return StoryList(total=count_stories(engine, **f), items=items)
+    total, items = queue_page(
+        request.app.state, f, sort=sort, user_id=user["id"], limit=limit, offset=offset
+    )
+    return StoryList(total=total, items=items)
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetail)

@@ -15,14 +15,13 @@ from review.pages_story import router as story_router
 from review.views import (
     label_candidates,
     parse_day,
+    queue_page,
     retrain_available,
     service,
     start_retrain,
 )
 from store.queries import (
-    count_stories,
     list_sources,
-    list_stories,
     search_articles,
     set_source_paused,
 )
@@ -57,9 +56,8 @@ def queue(
         "since": parse_day(since),
         "until": parse_day(until, end=True),
     }
-    total = count_stories(s.engine, **filters)
-    items = list_stories(
-        s.engine, **filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
+    total, items = queue_page(
+        s, filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
     )
     form = {"status": status, "lens": lens, "region": region, "lang": lang}
     form.update(since=since, until=until, sort=sort)

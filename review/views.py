@@ -19,7 +19,14 @@ from sqlalchemy import Engine
 
 from models.stage import label_queue
 from store.db import utcnow
-from store.queries import audit, get_story, get_story_by_slug
+from store.queries import (
+    audit,
+    count_stories,
+    get_story,
+    get_story_by_slug,
+    list_stories,
+    new_takes_counts,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +59,29 @@ def resolve_story(engine: Engine, ref: str) -> dict[str, Any]:
     if story is None:
         raise HTTPException(404, f"no story {ref!r}")
     return story
+
+
+def queue_page(
+    state: Any,
+    filters: dict[str, Any],
+    *,
+    sort: str,
+    user_id: int,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, rows) of one queue page: shared parts from the cache, new takes per editor."""
+    key = (tuple(sorted(filters.items())), sort, limit, offset)
+
+    def compute() -> tuple[int, list[dict[str, Any]]]:
+        rows = list_stories(state.engine, **filters, sort=sort, limit=limit, offset=offset)
+        return count_stories(state.engine, **filters), rows
+
+    total, rows = state.queue_cache.get(key, compute)
+    counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])
+    for r in rows:
+        r["new_takes"] = counts.get(r["id"], 0)
+    return total, rows
 
 
 def parse_day(value: str | None, *, end: bool = False) -> datetime | None:

@@ -203,30 +203,42 @@ def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None)
             r["langs"].add(lang)
         r["lenses"].add(lens or UNLABELLED)
     if user_id is not None:
-        seen = story_views.c.seen_at
-        q = (
-            select(story_members.c.story_id, func.count())
-            .select_from(
-                story_members.outerjoin(
-                    story_views,
-                    and_(
-                        story_views.c.story_id == story_members.c.story_id,
-                        story_views.c.user_id == user_id,
-                    ),
-                )
-            )
-            .where(
-                story_members.c.story_id.in_(ids),
-                or_(seen.is_(None), story_members.c.assigned_at > seen),
-            )
-            .group_by(story_members.c.story_id)
-        )
-        for sid, n in conn.execute(q):
+        for sid, n in _new_takes(conn, user_id, ids).items():
             by_id[sid]["new_takes"] = n
     for r in rows:
         r["n_regions"] = len(r["regions"])
         for k in ("regions", "langs", "lenses"):
             r[k] = sorted(r[k])
+
+
+def _new_takes(conn: Connection, user_id: int, story_ids: list[int]) -> dict[int, int]:
+    seen = story_views.c.seen_at
+    q = (
+        select(story_members.c.story_id, func.count())
+        .select_from(
+            story_members.outerjoin(
+                story_views,
+                and_(
+                    story_views.c.story_id == story_members.c.story_id,
+                    story_views.c.user_id == user_id,
+                ),
+            )
+        )
+        .where(
+            story_members.c.story_id.in_(story_ids),
+            or_(seen.is_(None), story_members.c.assigned_at > seen),
+        )
+        .group_by(story_members.c.story_id)
+    )
+    return {sid: n for sid, n in conn.execute(q)}
+
+
+def new_takes_counts(engine: Engine, user_id: int, story_ids: list[int]) -> dict[int, int]:
+    """Takes assigned to each story since `user_id` last opened it (all of them if never)."""
+    if not story_ids:
+        return {}
+    with engine.connect() as conn:
+        return _new_takes(conn, user_id, story_ids)
 
 
 def get_story(engine: Engine, story_id: int) -> dict[str, Any] | None:

@@ -144,3 +144,16 @@ def test_labelling_and_retrain_say_when_unavailable(admin: Client) -> None:
         assert "Retraining is unavailable" in client.get("/models").text
     else:
         assert status["available"] is True
+
+
+def test_queue_pages_are_shared_briefly_and_dropped_on_any_write(
+    store: Engine, editor: Client
+) -> None:
+    client, token = editor  # logging in showed the (empty) queue page: it is cached now
+    first, ids = add_story(store, "one", news_items("One", 2))  # the pipeline adds a story
+    assert client.get("/api/stories").json()["total"] == 0  # the shared page, for a moment
+    lens = {"lens": "society"}
+    client.post(f"/api/articles/{ids[0]}/lens", json=lens, headers={"X-CSRF-Token": token})
+    listed = client.get("/api/stories").json()
+    assert listed["total"] == 1  # an editor's write cleared it
+    assert "society" in listed["items"][0]["lenses"] and listed["items"][0]["new_takes"] == 2

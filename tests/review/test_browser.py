@@ -33,7 +33,7 @@ def seeded(module_store: Engine) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def editor_state(browser, module_server) -> dict:  # noqa: ANN001
+def editor_state(browser, module_server, seeded) -> dict:  # noqa: ANN001
     """Log in through the form once; each test's context starts from that session."""
     context = browser.new_context()
     browser_login(context.new_page(), module_server.url, EDITOR)

@@ -145,7 +145,7 @@ def hostile_story(module_store: Engine, shared_dir: Path) -> int:
 
 
 @pytest.fixture
-def watched(browser, module_server) -> Iterator[dict[str, Any]]:  # noqa: ANN001
+def watched(browser, module_server, hostile_story) -> Iterator[dict[str, Any]]:  # noqa: ANN001
     """A logged-in page whose dialogs, requests and console are all recorded."""
     context = browser.new_context()
     seen: dict[str, Any] = {"dialogs": [], "foreign": [], "hosts": set(), "console": []}
