@@ -5,9 +5,10 @@ Usage: python bench/bench_review.py [--articles N] [--editors K] [--seconds S] [
 Builds a fresh SQLite store with bulk inserts (sources, articles, stories of a few outlets
 each, lens predictions and labels), starts `storyloom serve` on it in its own process, logs
 every editor in through the form, visits each benchmarked story once so its draft exists
-(drafting is the pipeline's job, not the page's), then lets the editors click for S seconds:
-the queue (filters and sorts vary) and a story page, alternately, reading for about
---think seconds between clicks (0: as fast as the server answers, a saturation test).
+(drafting is the pipeline's job, not the page's) and each queue view once, then lets the
+editors click for S seconds: the queue (filters and sorts vary) and a story page, alternately,
+reading for about --think seconds between clicks (0: as fast as the server answers).
+That 0 setting is a saturation test.
 Prints p50/p95/max latency per page and the throughput; the issue's target is p95 < 200 ms.
 """
 
@@ -288,6 +289,8 @@ def main() -> None:
         t = time.perf_counter()
         for sid in visited:  # drafts exist before the clock starts, as after a pipeline run
             clients[0].get(f"/stories/{sid}").raise_for_status()
+        for path in QUEUE_VARIANTS:  # as on a server that has been up a while
+            clients[0].get(path).raise_for_status()
         print(
             f"warm-up: {len(visited)} drafts built by the server in {time.perf_counter() - t:.1f}s"
         )

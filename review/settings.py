@@ -24,7 +24,7 @@ class ReviewSettings(Section):
     search_limit: int = Field(50, gt=0, le=500, description="Articles shown per search.")
     label_batch: int = Field(20, gt=0, le=200, description="Takes fetched per labelling round.")
     queue_cache_s: float = Field(
-        5.0,
+        15.0,
         ge=0,
         description=(
             "Seconds a queue page (filters, sorts, counts) is reused across editors; any "
