@@ -217,7 +217,7 @@ def _new_since(
     displays = [x["display"] for x in draft["numbers"]]
     seen = None
     if user_id is not None:
-        seen = last_seen(conn.engine, user_id, story_id)
+        seen = last_seen(conn, user_id, story_id)
     if seen is None:
         return {"takes": take_ids, "numbers": displays}
     added = {

@@ -21,13 +21,20 @@ from drafts.stage import (
     reopen_story,
     save_edit,
 )
-from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
+from models.stage import labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
-from review.views import parse_day, resolve_story, service, start_retrain, story_or_404
+from review.views import (
+    label_candidates,
+    parse_day,
+    queue_page,
+    resolve_story,
+    retrain_available,
+    service,
+    start_retrain,
+    story_or_404,
+)
 from store.queries import (
-    count_stories,
     list_sources,
-    list_stories,
     search_articles,
     set_source_paused,
     story_articles,
@@ -100,6 +107,7 @@ class PauseBody(BaseModel):
 
 
 class RetrainStatus(BaseModel):
+    available: bool = Field(True, description="False when this build has no lens trainer")
     running: bool
     started: bool = False
     result: dict[str, Any] | None = None
@@ -130,11 +138,12 @@ def api_stories(
     offset: int = Query(0, ge=0),
     user: User = Depends(current_user),
 ) -> StoryList:
-    engine = request.app.state.engine
     f = {"status": status, "lens": lens, "region": region, "lang": lang}
     f.update(since=parse_day(since), until=parse_day(until, end=True))
-    items = list_stories(engine, **f, sort=sort, user_id=user["id"], limit=limit, offset=offset)
-    return StoryList(total=count_stories(engine, **f), items=items)
+    total, items = queue_page(
+        request.app.state, f, sort=sort, user_id=user["id"], limit=limit, offset=offset
+    )
+    return StoryList(total=total, items=items)
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetail)
@@ -283,13 +292,21 @@ def api_retrain(request: Request, user: User = Depends(require_admin)) -> Retrai
 @router.get("/models/retrain", response_model=RetrainStatus)
 def api_retrain_status(request: Request) -> RetrainStatus:
     st = request.app.state.retrain
-    return RetrainStatus(running=st["running"], result=st.get("result"), error=st.get("error"))
+    return RetrainStatus(
+        available=retrain_available(),
+        running=st["running"],
+        result=st.get("result"),
+        error=st.get("error"),
+    )
 
 
 @router.get("/label-queue")
 def api_label_queue(request: Request, limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
     s = request.app.state
-    return label_queue(s.engine, s.config, limit=limit)
+    takes, unavailable = label_candidates(s.engine, s.config, limit=limit)
+    if unavailable:
+        raise HTTPException(503, unavailable)
+    return takes
 
 
 @router.get("/search", response_model=list[SearchHit])

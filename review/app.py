@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from review import api, pages
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
+from review.queue_cache import ClearOnWrite, QueueCache
 from review.security import LoginLimiter, SecurityHeadersMiddleware, safe_url
 from storyloom.config import Config
 
@@ -73,6 +74,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.render = render
     app.state.limiter = LoginLimiter(settings.login_attempts_per_minute)
+    app.state.queue_cache = QueueCache(settings.queue_cache_s)
     app.state.retrain = {"running": False, "result": None, "error": None}
     app.state.retrain_lock = threading.Lock()
 
@@ -87,6 +89,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    app.add_middleware(ClearOnWrite, cache=app.state.queue_cache)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_router)

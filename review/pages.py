@@ -9,14 +9,19 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
+from models.stage import labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
 from review.pages_story import router as story_router
-from review.views import parse_day, service, start_retrain
+from review.views import (
+    label_candidates,
+    parse_day,
+    queue_page,
+    retrain_available,
+    service,
+    start_retrain,
+)
 from store.queries import (
-    count_stories,
     list_sources,
-    list_stories,
     search_articles,
     set_source_paused,
 )
@@ -51,9 +56,8 @@ def queue(
         "since": parse_day(since),
         "until": parse_day(until, end=True),
     }
-    total = count_stories(s.engine, **filters)
-    items = list_stories(
-        s.engine, **filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
+    total, items = queue_page(
+        s, filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
     )
     form = {"status": status, "lens": lens, "region": region, "lang": lang}
     form.update(since=since, until=until, sort=sort)
@@ -105,6 +109,7 @@ def models_page(request: Request) -> Response:
         versions=list_model_versions(s.engine),
         per_lens=labels_per_lens(s.engine),
         retrain=s.retrain,
+        retrain_available=retrain_available(),
     )
 
 
@@ -128,9 +133,17 @@ def retrain_model(request: Request, user: User = Depends(require_admin)) -> Resp
 
 def _label_card(request: Request, skip: list[int]) -> Response:
     s = request.app.state
-    batch = label_queue(s.engine, s.config, limit=s.config.review.label_batch + len(skip))
+    batch, unavailable = label_candidates(
+        s.engine, s.config, limit=s.config.review.label_batch + len(skip)
+    )
     take = next((t for t in batch if t["article_id"] not in skip), None)
-    return s.render(request, "_label_card.html", take=take, skip=",".join(str(i) for i in skip))
+    return s.render(
+        request,
+        "_label_card.html",
+        take=take,
+        unavailable=unavailable,
+        skip=",".join(str(i) for i in skip),
+    )
 
 
 def _skip_list(raw: str) -> list[int]:

@@ -23,6 +23,14 @@ class ReviewSettings(Section):
     page_size: int = Field(50, gt=0, le=500, description="Stories per page in the queue.")
     search_limit: int = Field(50, gt=0, le=500, description="Articles shown per search.")
     label_batch: int = Field(20, gt=0, le=200, description="Takes fetched per labelling round.")
+    queue_cache_s: float = Field(
+        15.0,
+        ge=0,
+        description=(
+            "Seconds a queue page (filters, sorts, counts) is reused across editors; any "
+            "editor's write clears it at once. 0 turns the cache off."
+        ),
+    )
     max_field_chars: int = Field(
         20_000, gt=0, description="Longest text an editor may save into one draft field."
     )

@@ -6,6 +6,8 @@ models/; this module only adapts their results and errors to HTTP.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import threading
 from collections.abc import Callable
@@ -15,8 +17,16 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine
 
+from models.stage import label_queue
 from store.db import utcnow
-from store.queries import audit, get_story, get_story_by_slug
+from store.queries import (
+    audit,
+    count_stories,
+    get_story,
+    get_story_by_slug,
+    list_stories,
+    new_takes_counts,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +59,29 @@ def resolve_story(engine: Engine, ref: str) -> dict[str, Any]:
     if story is None:
         raise HTTPException(404, f"no story {ref!r}")
     return story
+
+
+def queue_page(
+    state: Any,
+    filters: dict[str, Any],
+    *,
+    sort: str,
+    user_id: int,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, rows) of one queue page: shared parts from the cache, new takes per editor."""
+    key = (tuple(sorted(filters.items())), sort, limit, offset)
+
+    def compute() -> tuple[int, list[dict[str, Any]]]:
+        rows = list_stories(state.engine, **filters, sort=sort, limit=limit, offset=offset)
+        return count_stories(state.engine, **filters), rows
+
+    total, rows = state.queue_cache.get(key, compute)
+    counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])
+    for r in rows:
+        r["new_takes"] = counts.get(r["id"], 0)
+    return total, rows
 
 
 def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
@@ -87,10 +120,48 @@ def field_items(draft: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return [v if isinstance(v, dict) else {"text": str(v)} for v in value]
 
 
-def start_retrain(app: FastAPI, user_id: int) -> bool:
-    """Run models.stage.retrain in a background thread; False when one is already running."""
-    from models.stage import retrain  # heavy (sklearn); only when asked
+RETRAIN_MODULE = "models.retrain"
+PREDICT_MODULE = "models.predict"
 
+
+def retrain_available() -> bool:
+    """Whether this build has the lens trainer (models.retrain); the page says so when not."""
+    return importlib.util.find_spec(RETRAIN_MODULE) is not None
+
+
+def label_candidates(engine: Engine, config: Any, limit: int) -> tuple[list[dict[str, Any]], str]:
+    """Takes for the labelling page, least sure first, and "" or why none can be offered.
+
+    The ordering comes from the lens model's prediction module; a build without it still
+    serves every other page, and the labelling page explains what is missing.
+    """
+    try:
+        return label_queue(engine, config, limit=limit), ""
+    except ModuleNotFoundError as e:
+        if e.name != PREDICT_MODULE:
+            raise
+        logger.warning("labelling queue unavailable: %s is not installed", PREDICT_MODULE)
+        return [], f"The labelling queue needs the lens model's {PREDICT_MODULE} module."
+
+
+def _result_dict(result: Any) -> dict[str, Any] | None:
+    if result is None or isinstance(result, dict):
+        return result
+    if hasattr(result, "_asdict"):
+        return dict(result._asdict())
+    if hasattr(result, "__dict__"):
+        return {k: v for k, v in vars(result).items() if not k.startswith("_")}
+    return {"result": str(result)}
+
+
+def start_retrain(app: FastAPI, user_id: int) -> bool:
+    """Run models.retrain.retrain in a background thread; False when one is already running.
+
+    Raises HTTP 503 when this build has no trainer, so the button never fails silently.
+    """
+    if not retrain_available():
+        raise HTTPException(503, f"retraining is unavailable: {RETRAIN_MODULE} is not installed")
+    retrain = importlib.import_module(RETRAIN_MODULE).retrain  # heavy (sklearn): only when asked
     state = app.state.retrain
     with app.state.retrain_lock:
         if state["running"]:
@@ -101,7 +172,7 @@ def start_retrain(app: FastAPI, user_id: int) -> bool:
 
     def work() -> None:
         try:
-            state["result"] = retrain(engine, config)
+            state["result"] = _result_dict(retrain(engine, config))
         except Exception as e:  # noqa: BLE001 - reported on the models page, not lost
             logger.exception("retrain failed")
             state["error"] = f"{type(e).__name__}: {e}"

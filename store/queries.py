@@ -45,6 +45,22 @@ SORTS = ("recency", "sources", "regions")
 _region = func.coalesce(articles.c.region, sources.c.country, "Global")
 
 
+def _latest_lens_label():
+    """Join condition: the newest lens label of an article (an editor may relabel)."""
+    newer = labels.alias("newer")
+    return and_(
+        labels.c.article_id == articles.c.id,
+        labels.c.kind == "lens",
+        ~exists(
+            select(1).where(
+                newer.c.article_id == labels.c.article_id,
+                newer.c.kind == "lens",
+                newer.c.id > labels.c.id,
+            )
+        ),
+    )
+
+
 def _member_join():
     return story_members.join(articles, articles.c.id == story_members.c.article_id).outerjoin(
         sources, sources.c.id == articles.c.source_id
@@ -83,27 +99,19 @@ def _filters(
             )
         )
     if lens:
-        labelled = exists(
-            select(1).where(
-                labels.c.kind == "lens",
-                labels.c.article_id == story_members.c.article_id,
-                labels.c.value == lens,
-            )
-        )
-        predicted = exists(
-            select(1).where(
-                lens_predictions.c.article_id == story_members.c.article_id,
-                lens_predictions.c.lens == lens,
-            )
+        # The take's lens as the queue shows it: newest label, else prediction, else default.
+        effective = func.coalesce(
+            labels.c.value, lens_predictions.c.lens, sources.c.default_lens, UNLABELLED
         )
         conds.append(
             exists(
                 select(1)
-                .select_from(_member_join())
-                .where(
-                    story_members.c.story_id == stories.c.id,
-                    or_(labelled, predicted, sources.c.default_lens == lens),
+                .select_from(
+                    _member_join()
+                    .outerjoin(labels, _latest_lens_label())
+                    .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
                 )
+                .where(story_members.c.story_id == stories.c.id, effective == lens)
             )
         )
     return conds
@@ -183,10 +191,7 @@ def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None)
         )
         .select_from(
             _member_join()
-            .outerjoin(
-                labels,
-                and_(labels.c.article_id == articles.c.id, labels.c.kind == "lens"),
-            )
+            .outerjoin(labels, _latest_lens_label())
             .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
         )
         .where(story_members.c.story_id.in_(ids))
@@ -198,30 +203,42 @@ def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None)
             r["langs"].add(lang)
         r["lenses"].add(lens or UNLABELLED)
     if user_id is not None:
-        seen = story_views.c.seen_at
-        q = (
-            select(story_members.c.story_id, func.count())
-            .select_from(
-                story_members.outerjoin(
-                    story_views,
-                    and_(
-                        story_views.c.story_id == story_members.c.story_id,
-                        story_views.c.user_id == user_id,
-                    ),
-                )
-            )
-            .where(
-                story_members.c.story_id.in_(ids),
-                or_(seen.is_(None), story_members.c.assigned_at > seen),
-            )
-            .group_by(story_members.c.story_id)
-        )
-        for sid, n in conn.execute(q):
+        for sid, n in _new_takes(conn, user_id, ids).items():
             by_id[sid]["new_takes"] = n
     for r in rows:
         r["n_regions"] = len(r["regions"])
         for k in ("regions", "langs", "lenses"):
             r[k] = sorted(r[k])
+
+
+def _new_takes(conn: Connection, user_id: int, story_ids: list[int]) -> dict[int, int]:
+    seen = story_views.c.seen_at
+    q = (
+        select(story_members.c.story_id, func.count())
+        .select_from(
+            story_members.outerjoin(
+                story_views,
+                and_(
+                    story_views.c.story_id == story_members.c.story_id,
+                    story_views.c.user_id == user_id,
+                ),
+            )
+        )
+        .where(
+            story_members.c.story_id.in_(story_ids),
+            or_(seen.is_(None), story_members.c.assigned_at > seen),
+        )
+        .group_by(story_members.c.story_id)
+    )
+    return {sid: n for sid, n in conn.execute(q)}
+
+
+def new_takes_counts(engine: Engine, user_id: int, story_ids: list[int]) -> dict[int, int]:
+    """Takes assigned to each story since `user_id` last opened it (all of them if never)."""
+    if not story_ids:
+        return {}
+    with engine.connect() as conn:
+        return _new_takes(conn, user_id, story_ids)
 
 
 def get_story(engine: Engine, story_id: int) -> dict[str, Any] | None:
@@ -464,13 +481,17 @@ def mark_seen(
         )
 
 
-def last_seen(engine: Engine, user_id: int, story_id: int) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(story_views).where(
-                story_views.c.user_id == user_id, story_views.c.story_id == story_id
-            )
-        ).first()
+def last_seen(conn: Connection | Engine, user_id: int, story_id: int) -> dict[str, Any] | None:
+    """When `user_id` last opened the story; pass the caller's open connection when it holds
+    one: on SQLite a second connection would wait on the first one's lock."""
+    q = select(story_views).where(
+        story_views.c.user_id == user_id, story_views.c.story_id == story_id
+    )
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            row = c.execute(q).first()
+    else:
+        row = conn.execute(q).first()
     return dict(row._mapping) if row else None
 
 

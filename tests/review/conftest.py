@@ -17,11 +17,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from review.app import create_app
+from store.db import make_engine, migrate
 from storyloom.config import Config
 from tests.review.data import ADMIN, EDITOR, seed_users
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
@@ -122,18 +132,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -142,3 +141,28 @@ def browser():
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture(scope="module")
+def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One SQLite store per test module, with the two accounts, for a module-wide server."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('review') / 'storyloom.db'}")
+    migrate(engine)
+    seed_users(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_server(module_store: Engine) -> Iterator[LiveServer]:
+    with LiveServer(create_app(make_config(), module_store)) as srv:
+        yield srv
+
+
+def browser_login(page, base_url: str, who: tuple[str, str]) -> None:  # noqa: ANN001
+    """Log in through the form as a person would, landing on the queue."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", who[0])
+    page.fill("input[name=password]", who[1])
+    page.click("button.primary")
+    page.wait_for_url(f"{base_url}/")

@@ -49,9 +49,14 @@ def add_source(engine: Engine, name: str, country: str | None = None, **kw: Any)
 
 def add_story(engine: Engine, title: str, items: list[dict[str, Any]]) -> tuple[int, list[int]]:
     """A story with one article per item (keys: title, text, outlet, country, url, lang)."""
-    ids = []
     with engine.begin() as conn:
         sid = create_story(conn, title, T0)
+    return sid, add_articles(engine, sid, items)
+
+
+def add_articles(engine: Engine, sid: int, items: list[dict[str, Any]]) -> list[int]:
+    """Articles added to story `sid` as the clusterer would assign them."""
+    ids = []
     for i, it in enumerate(items):
         src = add_source(engine, it.get("outlet", f"Outlet {i}"), it.get("country"))
         with engine.begin() as conn:
@@ -83,7 +88,7 @@ def add_story(engine: Engine, title: str, items: list[dict[str, Any]]) -> tuple[
             assign(conn, aid, sid, by="algorithm", score=0.9)
             refresh_story(conn, sid)
         ids.append(aid)
-    return sid, ids
+    return ids
 
 
 def news_items(topic: str, n: int = 3) -> list[dict[str, Any]]:
