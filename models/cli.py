@@ -12,8 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
-err = Console(stderr=True)
+
+def _out(stderr: bool = False) -> Console:
+    """A console made per command, so it sizes itself to the terminal it is run in."""
+    return Console(stderr=stderr)
+
 
 models_app = typer.Typer(
     help="Lens model versions with their metrics; `models activate VERSION` rolls back.",
@@ -41,10 +44,11 @@ def retrain_cmd(
     from models.retrain import retrain
 
     engine, config = _store()
+    console = _out()
     try:
         res = retrain(engine, config, progress=not quiet)
     except LensError as e:
-        err.print(f"[bold red]Cannot retrain[/]: {e}")
+        _out(stderr=True).print(f"[bold red]Cannot retrain[/]: {e}")
         raise typer.Exit(1) from None
     verdict = "[green]promoted[/]" if res["promoted"] else "[yellow]not promoted[/]"
     console.print(f"{res['version']}: {verdict} — {res['reason']}")
@@ -72,14 +76,13 @@ def models_cmd(ctx: typer.Context) -> None:
     from models.stage import list_model_versions
 
     engine, _ = _store()
+    console = _out()
     versions = list_model_versions(engine)
     if not versions:
         console.print("No lens model yet: label takes, then `storyloom retrain`.")
         return
     counts = prediction_counts(engine)
-    table = Table(
-        "version", "active", "created", "labels", "macro-F1", "active then", "predictions", "note"
-    )
+    table = Table("version", "active", "created", "labels", "macro-F1", "vs active", "predictions")
     for v in versions:
         m = v.get("metrics") or {}
         table.add_row(
@@ -90,9 +93,11 @@ def models_cmd(ctx: typer.Context) -> None:
             _f(m.get("macro_f1")),
             _f(m.get("active_macro_f1")),
             str(counts.get(v["version"], 0)),
-            v.get("note") or "",
         )
     console.print(table)
+    for v in versions:
+        if v.get("note"):
+            console.print(f"[bold]{v['version']}[/]: {v['note']}", highlight=False)
 
 
 @models_app.command("activate")
@@ -105,11 +110,9 @@ def activate_cmd(version: Annotated[str, typer.Argument(help="A version from `mo
     try:
         activate(engine, version, taxonomy=config.lenses.taxonomy)
     except (LookupError, ArtifactError) as e:
-        err.print(f"[bold red]Not activated[/]: {e}")
+        _out(stderr=True).print(f"[bold red]Not activated[/]: {e}")
         raise typer.Exit(1) from None
-    console.print(
-        f"{version} is now the active lens model; takes are re-predicted on the next pass"
-    )
+    _out().print(f"{version} is now the active lens model; takes are re-predicted on the next pass")
 
 
 def label_queue_cmd(
@@ -120,6 +123,7 @@ def label_queue_cmd(
 
     engine, config = _store()
     rows = label_queue(engine, config, limit=limit)
+    console = _out()
     if not rows:
         console.print("Nothing to label.")
         return

@@ -16,6 +16,7 @@ from models.stage import label_queue, set_label
 from tests.models.conftest import heldout_f1, store_takes, uci_config
 
 SIZES = (50, 200, 1000)
+BATCH = 45  # labels per queue round: 20 seed + 4 rounds = 200
 
 
 def _fit(corpus, idx, settings):
@@ -39,7 +40,7 @@ def test_learning_curve_rises_with_labels(uci, uci_settings) -> None:
 
 
 def test_uncertainty_first_beats_random(uci, uci_settings, tmp_path, sqlite_engine, sqlite_url):
-    """200 labels picked from `label_queue` (retrain, predict, label 20, repeat) vs 200 random.
+    """200 labels picked from `label_queue` (retrain, predict, label 45, repeat) vs 200 random.
 
     Both start from the same 20 random labels; the queue arm goes through the real store path
     (set_label, retrain with promotion, predict_missing, label_queue).
@@ -55,8 +56,8 @@ def test_uncertainty_first_beats_random(uci, uci_settings, tmp_path, sqlite_engi
     while len(chosen) < 200:
         retrain(sqlite_engine, config, progress=False)
         predict_missing(sqlite_engine, config, active_row(sqlite_engine))
-        batch = label_queue(sqlite_engine, config, limit=20)
-        assert len(batch) == 20 and batch[0]["uncertainty"] >= batch[-1]["uncertainty"]
+        batch = label_queue(sqlite_engine, config, limit=BATCH)
+        assert len(batch) == BATCH and batch[0]["uncertainty"] >= batch[-1]["uncertainty"]
         for take in batch:
             i = index_of[take["article_id"]]
             set_label(sqlite_engine, take["article_id"], uci.labels[i], None)
