@@ -132,6 +132,11 @@ def _retrain(
         have = set(takes.ids)
         truth = {a: v for a, v in truth.items() if a in have}
         cand_labels = {a: v for a, v in cand_labels.items() if a in have}
+        if len(set(truth.values())) < 2:
+            raise LensError(
+                "evaluation needs editor labels of at least two lenses on stored takes; "
+                f"found {len(truth)} usable labels"
+            )
         folds = make_folds(truth, s.cv_folds, s.cv_seed)
         candidate = Recipe("candidate", cand_labels, s)
         cv_task = bar.add_task(f"cross-validating candidate ({len(folds)} folds)", total=len(folds))
