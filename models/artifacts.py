@@ -16,7 +16,7 @@ import pickle
 import re
 import struct
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +44,7 @@ class ArtifactInfo:
     created_at: str
     metrics: dict
     label_snapshot: dict
+    attachments: dict[str, str] = field(default_factory=dict)  # suffix -> path (e.g. the PNG)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -85,9 +86,18 @@ def encode(model: LensModel) -> bytes:
 
 
 def save_artifact(
-    model: LensModel, dir: Path, *, metrics: dict, label_snapshot: dict
+    model: LensModel,
+    dir: Path,
+    *,
+    metrics: dict,
+    label_snapshot: dict,
+    attachments: dict[str, bytes] | None = None,
 ) -> ArtifactInfo:
-    """Write a new version next to the older ones (never over them), so rollback is a DB flip."""
+    """Write a new version next to the older ones (never over them), so rollback is a DB flip.
+
+    `attachments` (suffix -> bytes, e.g. ".confusion.png") are written beside it as
+    `<version><suffix>` and listed in the manifest.
+    """
     dir = Path(dir)
     dir.mkdir(parents=True, exist_ok=True)
     data = encode(model)
@@ -100,6 +110,11 @@ def save_artifact(
         version = f"v{number + 1}-{now:%Y%m%d}-{sha[:6]}"
         path = dir / f"{version}{SUFFIX}"
     _atomic_write(path, data)
+    attached = {}
+    for suffix, blob in (attachments or {}).items():
+        apath = dir / f"{version}{suffix}"
+        _atomic_write(apath, blob)
+        attached[suffix] = str(apath)
     info = ArtifactInfo(
         version=version,
         path=path,
@@ -110,6 +125,7 @@ def save_artifact(
         created_at=now.isoformat(),
         metrics=metrics,
         label_snapshot={str(k): v for k, v in label_snapshot.items()},
+        attachments=attached,
     )
     manifest = info.to_json() | {
         "calibration": model.calibration,
@@ -140,6 +156,7 @@ def list_artifacts(dir: Path) -> list[ArtifactInfo]:
                 created_at=m["created_at"],
                 metrics=m["metrics"],
                 label_snapshot=m["label_snapshot"],
+                attachments=m.get("attachments", {}),
             )
         )
     return sorted(out, key=lambda a: int(_VERSION_RE.match(a.version).group(1)))

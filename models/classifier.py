@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from models.errors import LensError
 from models.features import EmbedFn, LensFeatures, as_batch, embed_texts
@@ -56,7 +57,8 @@ class LensModel:
         if len(texts) == 0:
             return np.zeros((0, len(self.lenses)))
         batch = as_batch(texts, embed, embeddings, self.params.get("embed_batch_size", 256))
-        proba = self.pipeline.predict_proba(batch)
+        with blas_threads(self.params.get("blas_threads", 1)):
+            proba = self.pipeline.predict_proba(batch)
         classes = list(self.pipeline.classes_)
         if classes != self.lenses:  # defensive: keep columns in our lens order
             proba = proba[:, [classes.index(lens) for lens in self.lenses]]
@@ -112,6 +114,17 @@ def build_pipeline(calibration: str, settings: LensSettings) -> Pipeline:
 
 
 @contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Cap BLAS/OpenMP threads (0: leave as is). Idle OpenBLAS threads busy-wait, which makes
+    small sparse fits an order of magnitude slower when the cores are shared."""
+    if n <= 0:
+        yield
+        return
+    with threadpool_limits(limits=n):
+        yield
+
+
+@contextmanager
 def _progress(enabled: bool) -> Iterator[Progress | None]:
     if not enabled:
         yield None
@@ -161,7 +174,8 @@ def train(
         batch = as_batch(texts, None, embeddings, settings.embed_batch_size)
         fit_task = bar.add_task(f"fitting ({calibration})", total=1) if bar else None
         pipeline = build_pipeline(calibration, settings)
-        pipeline.fit(batch, np.asarray(labels, dtype=object))
+        with blas_threads(settings.blas_threads):
+            pipeline.fit(batch, np.asarray(labels, dtype=object))
         if bar:
             bar.advance(fit_task, 1)
     lenses = [str(c) for c in pipeline.classes_]
@@ -182,6 +196,7 @@ def train(
                 "calibration_folds",
                 "calibration_method",
                 "embed_batch_size",
+                "blas_threads",
             }
         ),
         trained_seconds=time.perf_counter() - t0,

@@ -1,12 +1,147 @@
 """Commands of the models stage, registered on the `storyloom` app by storyloom/cli.py.
 
 Kept beside the stage so its owner can add commands without touching the shared entry point.
+`storyloom retrain`, `storyloom models [activate VERSION]`, `storyloom label-queue`.
 """
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def _out(stderr: bool = False) -> Console:
+    """A console made per command, so it sizes itself to the terminal it is run in."""
+    return Console(stderr=stderr)
+
+
+models_app = typer.Typer(
+    help="Lens model versions with their metrics; `models activate VERSION` rolls back.",
+    invoke_without_command=True,
+)
+
+
+def _store() -> tuple[Any, Any]:
+    from storyloom.cli import get_config, get_engine
+
+    config = get_config()
+    return get_engine(config), config
+
+
+def _f(x: Any) -> str:
+    return f"{x:.3f}" if isinstance(x, int | float) else "—"
+
+
+def retrain_cmd(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train the lens classifier on every editor label; promote it only if it beats the active one
+    on the same cross-validation folds."""
+    from models.errors import LensError
+    from models.retrain import retrain
+
+    engine, config = _store()
+    console = _out()
+    try:
+        res = retrain(engine, config, progress=not quiet)
+    except LensError as e:
+        _out(stderr=True).print(f"[bold red]Cannot retrain[/]: {e}")
+        raise typer.Exit(1) from None
+    verdict = "[green]promoted[/]" if res["promoted"] else "[yellow]not promoted[/]"
+    console.print(f"{res['version']}: {verdict} — {res['reason']}")
+    table = Table("lens", "precision", "recall", "F1", "labels", title="Cross-validated, per lens")
+    for lens, m in res["per_lens"].items():
+        table.add_row(lens, _f(m["precision"]), _f(m["recall"]), _f(m["f1"]), str(m["support"]))
+    console.print(table)
+    console.print(
+        f"macro-F1 {_f(res['macro_f1'])} on {res['n_labels']} labels, {res['cv_folds']} folds"
+        + (
+            f"; active {res['active_version']}: {_f(res['active_macro_f1'])}"
+            if res["active_macro_f1"] is not None
+            else ""
+        )
+        + f"; confusion matrix: {res['confusion_png']} ({res['seconds']:.1f}s)"
+    )
+
+
+@models_app.callback()
+def models_cmd(ctx: typer.Context) -> None:
+    """List lens model versions with their metrics (the active one marked)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from models.predict import prediction_counts
+    from models.stage import list_model_versions
+
+    engine, _ = _store()
+    console = _out()
+    versions = list_model_versions(engine)
+    if not versions:
+        console.print("No lens model yet: label takes, then `storyloom retrain`.")
+        return
+    counts = prediction_counts(engine)
+    table = Table("version", "active", "created", "labels", "macro-F1", "vs active", "predictions")
+    for v in versions:
+        m = v.get("metrics") or {}
+        table.add_row(
+            v["version"],
+            "✔" if v["active"] else "",
+            f"{v['created_at']:%Y-%m-%d %H:%M}",
+            str(v["n_labels"]),
+            _f(m.get("macro_f1")),
+            _f(m.get("active_macro_f1")),
+            str(counts.get(v["version"], 0)),
+        )
+    console.print(table)
+    for v in versions:
+        if v.get("note"):
+            console.print(f"[bold]{v['version']}[/]: {v['note']}", highlight=False)
+
+
+@models_app.command("activate")
+def activate_cmd(version: Annotated[str, typer.Argument(help="A version from `models`.")]) -> None:
+    """Make VERSION the active lens model (rollback); its artifact must pass its hash check."""
+    from models.errors import ArtifactError
+    from models.registry import activate
+
+    engine, config = _store()
+    try:
+        activate(engine, version, taxonomy=config.lenses.taxonomy)
+    except (LookupError, ArtifactError) as e:
+        _out(stderr=True).print(f"[bold red]Not activated[/]: {e}")
+        raise typer.Exit(1) from None
+    _out().print(f"{version} is now the active lens model; takes are re-predicted on the next pass")
+
+
+def label_queue_cmd(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many takes.")] = 20,
+) -> None:
+    """The unlabelled takes the active lens model is least sure of, least sure first."""
+    from models.stage import label_queue
+
+    engine, config = _store()
+    rows = label_queue(engine, config, limit=limit)
+    console = _out()
+    if not rows:
+        console.print("Nothing to label.")
+        return
+    table = Table("article", "doubt", "guess", "sure", "outlet", "title")
+    for r in rows:
+        table.add_row(
+            str(r["article_id"]),
+            _f(r.get("uncertainty")),
+            r.get("guess") or "",
+            _f(r.get("confidence")),
+            r.get("outlet") or "",
+            (r.get("title") or r["sentence"])[:80],
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to `app`."""
+    app.command("retrain")(retrain_cmd)
+    app.command("label-queue")(label_queue_cmd)
+    app.add_typer(models_app, name="models")

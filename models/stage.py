@@ -12,19 +12,22 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from models.settings import UNLABELLED
+from models.takes import TAKE_LEAD_CHARS, take_text
 from store.db import utcnow
 from store.queries import audit, latest_labels
-from store.schema import articles, labels, model_versions, sources
+from store.schema import DONE, articles, labels, lens_predictions, model_versions, sources
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
-TAKE_LEAD_CHARS = 400
+__all__ = ["TAKE_LEAD_CHARS", "retrain", "take_text"]
 
 
-def take_text(title: str | None, text: str | None) -> str:
-    """What the lens model reads for a take: its title and lead."""
-    return f"{title or ''}\n{(text or '')[:TAKE_LEAD_CHARS]}".strip()
+def retrain(engine: Engine, config: Config, progress: bool = False) -> dict[str, Any]:
+    """models.retrain.retrain, imported lazily (sklearn, matplotlib) for the UI's button."""
+    from models.retrain import retrain as _retrain
+
+    return _retrain(engine, config, progress)
 
 
 def set_label(engine: Engine, article_id: int, lens: str, user_id: int | None) -> None:
@@ -68,8 +71,13 @@ def labels_per_lens(engine: Engine) -> dict[str, int]:
 
 def list_model_versions(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(model_versions).order_by(model_versions.c.id.desc()))
-        return [dict(r._mapping) for r in rows]
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(select(model_versions).order_by(model_versions.c.id.desc()))
+        ]
+    for r in rows:  # the UI shows the PNG and the headline numbers, not the bookkeeping
+        r["confusion_png"] = (r.get("metrics") or {}).get("confusion_png")
+    return rows
 
 
 def active_version(engine: Engine) -> dict[str, Any] | None:
@@ -89,10 +97,16 @@ def run_predictions(engine: Engine, config: Config) -> dict[str, int]:
 
 
 def label_queue(engine: Engine, config: Config, limit: int = 20) -> list[dict[str, Any]]:
-    """Unlabelled takes, least sure first under the active model (newest first without one)."""
+    """Unlabelled takes, least sure first under the active model (newest first without one).
+
+    Candidates are the least confident stored predictions (unpredicted takes first, then
+    newest), re-ranked by the active model's full probabilities.
+    """
     from models.predict import queue_by_uncertainty
 
-    labelled = select(labels.c.article_id).where(labels.c.kind == "lens")
+    labelled = select(labels.c.article_id).where(
+        labels.c.kind == "lens", labels.c.article_id.is_not(None)
+    )
     q = (
         select(
             articles.c.id.label("article_id"),
@@ -101,9 +115,21 @@ def label_queue(engine: Engine, config: Config, limit: int = 20) -> list[dict[st
             func.coalesce(sources.c.name, articles.c.source_name).label("outlet"),
             sources.c.default_lens,
         )
-        .select_from(articles.outerjoin(sources, sources.c.id == articles.c.source_id))
-        .where(articles.c.text.is_not(None), articles.c.id.not_in(labelled))
-        .order_by(articles.c.published_at.desc().nulls_last())
+        .select_from(
+            articles.outerjoin(sources, sources.c.id == articles.c.source_id).outerjoin(
+                lens_predictions, lens_predictions.c.article_id == articles.c.id
+            )
+        )
+        .where(
+            articles.c.fetch_status == DONE,
+            articles.c.text.is_not(None),
+            articles.c.id.not_in(labelled),
+        )
+        .order_by(
+            lens_predictions.c.confidence.asc().nulls_first(),
+            articles.c.published_at.desc().nulls_last(),
+            articles.c.id.desc(),
+        )
         .limit(max(limit * 20, 200))
     )
     with engine.connect() as conn:

@@ -1,0 +1,225 @@
+"""Predictions of the active lens model, the labelling queue, and each take's lens provenance.
+
+Precedence, everywhere a take's lens is shown: the editor's label (kept for good: takes with a
+label are never predicted, and labels are never written here) > the active model's prediction
+at or above `min_confidence` (with its version and confidence) > the source's default lens >
+"unlabelled".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
+
+from models.errors import ArtifactError
+from models.registry import load_version, set_note
+from models.takes import load_takes
+from store.db import utcnow
+from store.queries import latest_labels, lens_of
+from store.schema import DONE, articles, labels, lens_predictions, sources, stories, story_members
+from storyloom.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+def _refused(engine: Engine, active: dict[str, Any], exc: ArtifactError) -> str:
+    """Say once, on the version row the operator sees in `storyloom models`, why it is unused."""
+    msg = f"artifact refused: {exc}"
+    if active.get("note") != msg:
+        set_note(engine, active["version"], msg)
+    logger.error(
+        "active lens model refused", extra={"version": active["version"], "error": str(exc)}
+    )
+    return msg
+
+
+def _shown(lens: str | None, conf: float | None, min_conf: float) -> str | None:
+    return lens if lens is not None and conf is not None and conf >= min_conf else None
+
+
+def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> dict[str, Any]:
+    """Predict every fetched, editor-unlabelled take not yet predicted by the active version.
+
+    Idempotent: a second run predicts nothing. After a promotion or rollback every take is
+    re-predicted by the new version. Stories whose shown lens changed are marked dirty so their
+    drafts are rebuilt. A refused artifact is reported (log + version note), never raised.
+    """
+    settings = config.lenses
+    try:
+        model = load_version(active, settings.taxonomy)
+    except ArtifactError as exc:
+        return {"predicted": 0, "changed": 0, "error": _refused(engine, active, exc)}
+    version = active["version"]
+    labelled = select(labels.c.article_id).where(
+        labels.c.kind == "lens", labels.c.article_id.is_not(None)
+    )
+    predicted = changed = 0
+    after = 0
+    while True:
+        q = (
+            select(articles.c.id, lens_predictions.c.lens, lens_predictions.c.confidence)
+            .select_from(
+                articles.outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
+            )
+            .where(
+                articles.c.fetch_status == DONE,
+                articles.c.id > after,
+                articles.c.id.not_in(labelled),
+                or_(
+                    lens_predictions.c.model_version.is_(None),
+                    lens_predictions.c.model_version != version,
+                ),
+            )
+            .order_by(articles.c.id)
+            .limit(settings.predict_batch)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(q).all()
+        if not rows:
+            break
+        after = rows[-1][0]
+        before = {aid: _shown(lens, conf, settings.min_confidence) for aid, lens, conf in rows}
+        takes = load_takes(engine, config, [r[0] for r in rows])
+        if not takes.ids:
+            continue
+        preds = model.predict(takes.texts, embeddings=takes.embeddings)
+        now = utcnow()
+        moved = [
+            aid
+            for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
+            if before.get(aid) != _shown(lens, conf, settings.min_confidence)
+        ]
+        with engine.begin() as conn:
+            conn.execute(
+                delete(lens_predictions).where(lens_predictions.c.article_id.in_(takes.ids))
+            )
+            conn.execute(
+                insert(lens_predictions),
+                [
+                    {
+                        "article_id": aid,
+                        "model_version": version,
+                        "lens": lens,
+                        "confidence": float(conf),
+                        "created_at": now,
+                    }
+                    for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
+                ],
+            )
+            if moved:
+                story_ids = select(story_members.c.story_id).where(
+                    story_members.c.article_id.in_(moved)
+                )
+                conn.execute(update(stories).where(stories.c.id.in_(story_ids)).values(dirty=True))
+        predicted += len(takes.ids)
+        changed += len(moved)
+    if predicted:
+        logger.info(
+            "lens predictions stored",
+            extra={"version": version, "predicted": predicted, "changed": changed},
+        )
+    return {"predicted": predicted, "changed": changed}
+
+
+def uncertainty(proba: np.ndarray, method: str) -> np.ndarray:
+    """Doubt per row in [0, 1]: 1 - (top1 - top2) for "margin", normalised entropy otherwise."""
+    if proba.shape[0] == 0:
+        return np.zeros(0)
+    if proba.shape[1] < 2:
+        return np.zeros(proba.shape[0])
+    if method == "margin":
+        top = np.sort(proba, axis=1)[:, -2:]
+        return 1.0 - (top[:, 1] - top[:, 0])
+    p = np.clip(proba, 1e-12, 1.0)
+    return -(p * np.log(p)).sum(axis=1) / np.log(proba.shape[1])
+
+
+def queue_by_uncertainty(
+    engine: Engine,
+    config: Config,
+    rows: list[dict[str, Any]],
+    active: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """`rows` (each with `article_id`) least sure first under the active model.
+
+    Adds `guess`, `confidence`, `uncertainty` and `model_version` to each row. With no usable
+    model the order is left as given (the caller's newest first).
+    """
+    if active is None or not rows:
+        return rows
+    try:
+        model = load_version(active, config.lenses.taxonomy)
+    except ArtifactError as exc:
+        _refused(engine, active, exc)
+        return rows
+    takes = load_takes(engine, config, [r["article_id"] for r in rows])
+    proba = model.predict_proba(takes.texts, embeddings=takes.embeddings)
+    doubt = uncertainty(proba, config.lenses.uncertainty)
+    where = {a: i for i, a in enumerate(takes.ids)}
+    for r in rows:
+        i = where.get(r["article_id"])
+        if i is None:
+            r["uncertainty"] = -1.0
+            continue
+        j = int(proba[i].argmax())
+        r.update(
+            guess=model.lenses[j],
+            confidence=float(proba[i, j]),
+            uncertainty=float(doubt[i]),
+            model_version=active["version"],
+        )
+    return sorted(rows, key=lambda r: (-r["uncertainty"], r["article_id"]))
+
+
+def take_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
+    """Each take's shown lens with its provenance, via store.queries.lens_of (as drafts use).
+
+    Values: {"lens", "provenance": editor|model|source|none, "confidence", "model_version"}.
+    """
+    if not article_ids:
+        return {}
+    q = (
+        select(
+            articles.c.id,
+            sources.c.default_lens,
+            lens_predictions.c.lens,
+            lens_predictions.c.confidence,
+            lens_predictions.c.model_version,
+        )
+        .select_from(
+            articles.outerjoin(sources, sources.c.id == articles.c.source_id).outerjoin(
+                lens_predictions, lens_predictions.c.article_id == articles.c.id
+            )
+        )
+        .where(articles.c.id.in_(article_ids))
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+        given = latest_labels(conn, list(article_ids))
+    out = {}
+    for aid, default, lens, conf, version in rows:
+        info = lens_of(given.get(aid), lens, conf, version, default, config.lenses.min_confidence)
+        info.setdefault("model_version", None)
+        out[aid] = info
+    return out
+
+
+def prediction_counts(engine: Engine) -> dict[str, int]:
+    """Stored predictions per model version (for `storyloom models`)."""
+    q = select(lens_predictions.c.model_version, func.count()).group_by(
+        lens_predictions.c.model_version
+    )
+    with engine.connect() as conn:
+        return {v: int(n) for v, n in conn.execute(q)}
+
+
+__all__ = [
+    "predict_missing",
+    "prediction_counts",
+    "queue_by_uncertainty",
+    "take_lenses",
+    "uncertainty",
+]

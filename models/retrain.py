@@ -1,0 +1,306 @@
+"""Retraining the lens model on editor labels, promoted only when it beats the active one.
+
+`retrain` trains a candidate on every editor label, cross-validates it and the active model's
+recipe on the same stratified folds (see models/evaluate.py), saves the candidate as a new
+versioned artifact either way (metrics, label snapshot, content hash, confusion-matrix PNG) and
+makes it active only if its macro-F1 is higher. `maybe_retrain_in_background` is what the
+daemon calls every loop: it starts at most one retrain thread and returns at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from models.artifacts import save_artifact
+from models.classifier import train
+from models.errors import ArtifactError, LensError
+from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
+from models.registry import active_row, latest_row, load_version, record_version
+from models.takes import editor_labels, labels_since, last_label_id, load_takes
+from storyloom.config import Config
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()  # one retrain at a time in this process
+_bg_lock = threading.Lock()
+_bg: dict[str, Any] = {"thread": None, "failed_at": 0, "result": None, "error": None}
+PNG_SUFFIX = ".confusion.png"
+
+
+class _NoBar:
+    def add_task(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def advance(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def update(self, *a: Any, **k: Any) -> None:
+        return None
+
+
+@contextmanager
+def _bar(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield _NoBar()
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    ) as bar:
+        yield bar
+
+
+def _labels_hash(labels: dict[int, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(labels.items())).encode()).hexdigest()
+
+
+def retrain(
+    engine: Engine,
+    config: Config,
+    progress: bool = True,
+    *,
+    training_labels: dict[int, str] | None = None,
+) -> dict[str, Any]:
+    """Train, evaluate against the active model on the same folds, save, maybe promote.
+
+    `training_labels` (article id -> lens) trains the candidate on those labels instead of all
+    editor labels (replays and ablations); it is still evaluated against every editor label.
+    Returns what happened, including `promoted` and the `reason`. Raises LensError when there
+    is too little to learn from.
+    """
+    with _lock:
+        return _retrain(engine, config, progress, training_labels)
+
+
+def _retrain(
+    engine: Engine,
+    config: Config,
+    progress: bool,
+    training_labels: dict[int, str] | None,
+) -> dict[str, Any]:
+    s = config.lenses
+    t0 = time.perf_counter()
+    watermark = last_label_id(engine)  # labels arriving while we train count as new
+    truth = editor_labels(engine, s.taxonomy)
+    if training_labels is None:
+        cand_labels = dict(truth)
+    else:
+        cand_labels = {int(a): v for a, v in training_labels.items() if v in s.taxonomy}
+    if len(cand_labels) < s.min_labels:
+        raise LensError(
+            f"{len(cand_labels)} editor lens labels; retraining needs at least {s.min_labels} "
+            "(label more takes in the review UI, /label)"
+        )
+    if len(set(cand_labels.values())) < 2:
+        raise LensError(
+            f"all {len(cand_labels)} labels are {next(iter(cand_labels.values()))!r}; "
+            "label takes of at least two lenses"
+        )
+    active = active_row(engine)
+    active_model, active_problem = None, None
+    if active is not None:
+        try:
+            active_model = load_version(active, s.taxonomy)
+        except ArtifactError as exc:
+            active_problem = str(exc)
+    active_labels: dict[int, str] = {}
+    active_settings = None
+    if active_model is not None:
+        snap = active.get("label_snapshot") or {}
+        active_labels = {int(a): v for a, v in snap.items() if v in s.taxonomy}
+        active_settings = s.model_copy(update=active_model.params)
+    needed = sorted(set(truth) | set(cand_labels) | set(active_labels))
+    show = progress and len(cand_labels) >= s.progress_min_labels
+    with _bar(show) as bar:
+        emb_task = bar.add_task("embedding takes", total=len(needed))
+        takes = load_takes(engine, config, needed, on_embedded=lambda n: bar.advance(emb_task, n))
+        bar.update(emb_task, completed=len(needed))
+        have = set(takes.ids)
+        truth = {a: v for a, v in truth.items() if a in have}
+        cand_labels = {a: v for a, v in cand_labels.items() if a in have}
+        if len(set(truth.values())) < 2:
+            raise LensError(
+                "evaluation needs editor labels of at least two lenses on stored takes; "
+                f"found {len(truth)} usable labels"
+            )
+        folds = make_folds(truth, s.cv_folds, s.cv_seed)
+        candidate = Recipe("candidate", cand_labels, s)
+        cv_task = bar.add_task(f"cross-validating candidate ({len(folds)} folds)", total=len(folds))
+        cand_pred = out_of_fold(candidate, folds, takes, lambda: bar.advance(cv_task))
+        cand_m = score(truth, cand_pred)
+        act_m = None
+        if active_model is not None:
+            same_recipe = active_labels == cand_labels and all(
+                candidate.settings.model_dump().get(k) == v for k, v in active_model.params.items()
+            )
+            if same_recipe:  # identical labels and settings: identical folds, no need to refit
+                act_pred = cand_pred
+            else:
+                act_task = bar.add_task(
+                    f"cross-validating active {active['version']}", total=len(folds)
+                )
+                recipe = Recipe(active["version"], active_labels, active_settings)
+                act_pred = out_of_fold(recipe, folds, takes, lambda: bar.advance(act_task))
+            act_m = score(truth, act_pred)
+        fit_task = bar.add_task(f"fitting on {len(cand_labels)} labels", total=1)
+        rows = takes.rows(list(cand_labels))
+        model = train(
+            [takes.texts[i] for i in rows],
+            list(cand_labels.values()),
+            None,
+            settings=s,
+            embeddings=takes.embeddings[rows],
+        )
+        bar.advance(fit_task)
+    promote, reason = _decide(active, active_model, active_problem, cand_m, act_m, len(folds), s)
+    metrics = {
+        "macro_f1": cand_m["macro_f1"],
+        "accuracy": cand_m["accuracy"],
+        "cv_folds": len(folds),
+        "n_eval": len(truth),
+        "per_lens": cand_m["per_lens"],
+        "confusion": cand_m["confusion"],
+        "compared_with": active["version"] if act_m else None,
+        "training": {
+            "last_label_id": watermark,
+            "labels_sha256": _labels_hash(cand_labels),
+            "calibration": model.calibration,
+            "seconds": round(time.perf_counter() - t0, 2),
+        },
+    }
+    if act_m is not None:
+        metrics["active_macro_f1"] = act_m["macro_f1"]
+    png = confusion_png(
+        cand_m["confusion"],
+        f"{len(cand_labels)} labels, {len(folds)}-fold CV, macro-F1 {cand_m['macro_f1']:.3f}",
+    )
+    info = save_artifact(
+        model,
+        Path(s.artifacts_dir),
+        metrics=metrics,
+        label_snapshot=cand_labels,
+        attachments={PNG_SUFFIX: png},
+    )
+    info = dataclasses.replace(
+        info, metrics={**metrics, "confusion_png": info.attachments[PNG_SUFFIX]}
+    )
+    record_version(engine, info, promote=promote, note=reason)
+    seconds = time.perf_counter() - t0
+    logger.info(
+        "lens retrain finished",
+        extra={
+            "version": info.version,
+            "promoted": promote,
+            "reason": reason,
+            "labels": len(cand_labels),
+            "macro_f1": cand_m["macro_f1"],
+            "s": round(seconds, 2),
+        },
+    )
+    return {
+        "version": info.version,
+        "promoted": promote,
+        "reason": reason,
+        "macro_f1": cand_m["macro_f1"],
+        "active_macro_f1": act_m["macro_f1"] if act_m else None,
+        "active_version": active["version"] if active else None,
+        "n_labels": len(cand_labels),
+        "cv_folds": len(folds),
+        "per_lens": cand_m["per_lens"],
+        "confusion_png": info.attachments[PNG_SUFFIX],
+        "seconds": round(seconds, 2),
+    }
+
+
+def _decide(
+    active: dict[str, Any] | None,
+    active_model: object,
+    active_problem: str | None,
+    cand: dict,
+    act: dict | None,
+    n_folds: int,
+    s: Any,
+) -> tuple[bool, str]:
+    f1 = cand["macro_f1"]
+    if active is None:
+        return True, f"first model: macro-F1 {f1:.3f} ({n_folds}-fold CV)"
+    if active_model is None or act is None:
+        return True, f"active {active['version']} is unusable ({active_problem}); replaced"
+    old = act["macro_f1"]
+    if f1 > old + s.promotion_min_gain:
+        return True, (
+            f"macro-F1 {f1:.3f} beats active {active['version']}'s {old:.3f} "
+            f"on the same {n_folds} folds"
+        )
+    return False, (
+        f"macro-F1 {f1:.3f} does not beat active {active['version']}'s {old:.3f} on the same "
+        f"{n_folds} folds (needs more than +{s.promotion_min_gain:.3f}); kept {active['version']}"
+    )
+
+
+def maybe_retrain_in_background(engine: Engine, config: Config) -> bool:
+    """Start a background retrain when enough labels arrived since the last one; never blocks.
+
+    Counts lens labels newer than the last trained version's watermark (or the last failed
+    attempt's, so a retrain that cannot succeed is not retried every loop) and, at
+    `[lenses] retrain_after` or more, starts one daemon thread. Returns whether it started one.
+    """
+    if _lock.locked() or background_running():
+        return False
+    latest = latest_row(engine)
+    trained = ((latest or {}).get("metrics") or {}).get("training", {}).get("last_label_id", 0)
+    new = labels_since(engine, max(int(trained), int(_bg["failed_at"])))
+    if new < config.lenses.retrain_after:
+        return False
+    with _bg_lock:
+        if background_running():
+            return False
+        watermark = last_label_id(engine)
+        thread = threading.Thread(
+            target=_background, args=(engine, config, watermark), name="lens-retrain", daemon=True
+        )
+        _bg.update(thread=thread, error=None)
+        thread.start()
+    logger.info("lens retrain started in background", extra={"new_labels": new})
+    return True
+
+
+def _background(engine: Engine, config: Config, watermark: int) -> None:
+    try:
+        _bg["result"] = retrain(engine, config, progress=False)
+    except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the daemon down
+        _bg["failed_at"] = watermark
+        _bg["error"] = f"{type(exc).__name__}: {exc}"
+        logger.error("background lens retrain failed", extra={"error": _bg["error"]})
+
+
+def background_running() -> bool:
+    thread = _bg["thread"]
+    return thread is not None and thread.is_alive()
+
+
+def background_status() -> dict[str, Any]:
+    """Whether a background retrain runs, and the last one's result or error."""
+    return {"running": background_running(), "result": _bg["result"], "error": _bg["error"]}
+
+
+def wait_for_background(timeout: float | None = None) -> bool:
+    """Join the background retrain (tests, clean shutdown); True when none is left running."""
+    thread = _bg["thread"]
+    if thread is not None:
+        thread.join(timeout)
+    return not background_running()
