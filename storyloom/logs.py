@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -31,8 +32,27 @@ class KeyValueFormatter(logging.Formatter):
         return f"{base} {extra}".rstrip()
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now, not the stream that was current at setup.
+
+    A command run in-process (typer's CliRunner, an embedding app) swaps sys.stderr and
+    closes its copy afterwards; a handler bound to that copy would fail on every later line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):  # noqa: ANN201 - a text stream
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001 - StreamHandler assigns it in __init__
+        pass
+
+
 def setup_logging(level: str = "info", *, json_lines: bool = False) -> None:
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if json_lines else KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

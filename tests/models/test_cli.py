@@ -17,7 +17,7 @@ from tests.models.conftest import UCI_LENSES, store_takes
 
 @pytest.fixture(autouse=True)
 def _keep_logging() -> Iterator[None]:
-    """The CLI points the root logger at CliRunner's stream, closed after each invoke."""
+    """The CLI sets the root logger's level and handler for the process; put them back."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield
