@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from storyloom.aio import run_sync
+
 console = Console()
 err = Console(stderr=True)
 
@@ -195,11 +197,10 @@ def add_url(
         f"{len(report['refused'])} refused"
     )
     if now and report["new"]:
-        import asyncio
 
         from ingest.pages import fetch_pending
 
-        counts = asyncio.run(fetch_pending(engine, config))
+        counts = run_sync(fetch_pending(engine, config))
         console.print(f"fetched: {counts['done']} done, {counts['error']} failed")
     if report["refused"]:
         raise typer.Exit(1)

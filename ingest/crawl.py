@@ -36,6 +36,7 @@ from store.articles import (
 )
 from store.db import utcnow
 from store.schema import article_urls, articles, sources
+from storyloom.aio import run_sync
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
@@ -318,7 +319,7 @@ async def crawl_async(
 
 
 def crawl_once(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
-    return asyncio.run(crawl_async(engine, config, transport=transport))
+    return run_sync(crawl_async(engine, config, transport=transport))
 
 
 __all__ = ["crawl_once", "crawl_async", "poll_source", "fetch_pages", "due_sources"]

@@ -9,7 +9,6 @@ number measured is extraction, not a crawl delay.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from typing import Any
 from ingest.eval_extraction import evaluate, load_ground_truth
 from ingest.fetch import Fetcher
 from ingest.settings import CrawlerSettings
+from storyloom.aio import run_sync
 from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def run_extraction_eval(
     level = fetch_log.level
     fetch_log.setLevel(logging.WARNING)  # one line per benchmark page would drown the result
     try:
-        res = asyncio.run(_run(directory, config, progress, ids))
+        res = run_sync(_run(directory, config, progress, ids))
     finally:
         fetch_log.setLevel(level)
     if res["failures"]:
