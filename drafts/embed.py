@@ -1,31 +1,24 @@
 """Sentence vectors for centrality and near-duplicate tests, from one cached model.
 
-The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`, so tests and the
-benchmark share one loaded model and the clustering embedder can be passed in once it exists.
+The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`; the stage passes
+the clustering embedder's, and this module loads another model only when [drafts]
+embedding_model names one.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
+
+from clustering.embed import resolve_model_path
 
 logger = logging.getLogger(__name__)
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
-
-
-def resolve_model_path(name: str) -> str:
-    """A filesystem path for `name`: itself when it exists, else an installed model package."""
-    if Path(name).exists():
-        return name
-    module = importlib.import_module(name.replace("-", "_"))
-    return str(module.get_model_path())
 
 
 @lru_cache(maxsize=4)
@@ -39,7 +32,7 @@ def _load(path: str):  # noqa: ANN202 - SentenceTransformer, imported lazily (he
 
 def get_encoder(model: str, batch_size: int = 64) -> Encoder:
     """An encoder over the named model, loaded once per process."""
-    st = _load(resolve_model_path(model))
+    st = _load(str(resolve_model_path(model)))
 
     def encode(texts: Sequence[str]) -> np.ndarray:
         if not texts:

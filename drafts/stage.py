@@ -22,8 +22,15 @@ from drafts.embed import Encoder, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from store.db import utcnow
-from store.queries import audit, last_seen, story_articles
-from store.schema import analyses, draft_edits, draft_versions, stories, story_members
+from store.queries import audit, last_seen, lens_of, story_articles
+from store.schema import (
+    analyses,
+    draft_edits,
+    draft_versions,
+    model_versions,
+    stories,
+    story_members,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +52,26 @@ _VOLATILE = ("version", "edited", "new_since_last_look")
 
 
 def encoder_for(config: Any) -> Encoder:
-    """The sentence encoder the config names (drafts.embedding_model, else the clustering one)."""
+    """The sentence encoder: drafts.embedding_model when set, else the clustering model,
+    shared with the clustering stage so one process loads it once."""
     s = config.drafts
-    return get_encoder(s.embedding_model or config.clustering.model, s.embed_batch_size)
+    if s.embedding_model:
+        return get_encoder(s.embedding_model, s.embed_batch_size)
+    from clustering.embed import get_embedder
+
+    return get_embedder(config.clustering).encode
+
+
+def _active_lenses(conn: Connection, members: list[dict[str, Any]], min_conf: float) -> None:
+    """A prediction counts only from the active lens model: after a rollback, predictions of
+    the retired version fall back to the source's default lens (or unlabelled)."""
+    active = conn.execute(
+        select(model_versions.c.version).where(model_versions.c.active.is_(True))
+    ).scalar()
+    for m in members:
+        lens = m.get("lens") or {}
+        if lens.get("provenance") == "model" and lens.get("model_version") != active:
+            m["lens"] = lens_of(None, None, None, None, m.get("default_lens"), min_conf)
 
 
 def _content(draft: dict[str, Any]) -> str:
@@ -132,6 +156,7 @@ def _generate(
     members = story_articles(engine, story["id"], min_confidence=config.lenses.min_confidence)
     ids = [m["id"] for m in members]
     with engine.connect() as conn:
+        _active_lenses(conn, members, config.lenses.min_confidence)
         data = (
             {
                 r.article_id: r.data
