@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from review.cli import user_app
@@ -60,7 +61,7 @@ def get_config() -> Config:
     try:
         return load_config(_state["config_path"])
     except ConfigError as e:
-        err.print(f"[bold red]Configuration error[/]: {e}")
+        err.print(f"[bold red]Configuration error[/]: {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -159,7 +160,7 @@ def _story_id(engine, story: str) -> int:  # noqa: ANN001
 
     row = get_story(engine, int(story)) if story.isdigit() else get_story_by_slug(engine, story)
     if row is None:
-        err.print(f"no story {story!r} (give an id or a slug; see `storyloom stories`)")
+        err.print(f"no story {escape(repr(story))} (give an id or a slug; see `storyloom stories`)")
         raise typer.Exit(1)
     return row["id"]
 
@@ -225,7 +226,7 @@ def import_(
     config = get_config()
     report = import_jsonl(get_engine(config), file)
     for line_no, why in report.errors:
-        err.print(f"{file}:{line_no}: {why}")
+        err.print(escape(f"{file}:{line_no}: {why}"))
     console.print(
         f"imported {report.created} new, {report.known} already known, "
         f"{len(report.errors)} bad lines"

@@ -101,6 +101,8 @@ def _describe(err: dict[str, Any], source: str) -> str:
     if err["type"] == "extra_forbidden":
         return f"{source}: {key}: unknown key (value {err['input']!r}); check the spelling"
     msg = err["msg"].removeprefix("Value error, ")
+    if isinstance(err.get("input"), dict):  # a check across keys: the message names them
+        return f"{source}: {key}: {msg}"
     return f"{source}: {key} = {err.get('input')!r}: {msg}"
 
 
