@@ -236,13 +236,12 @@ def run_drafts(engine: Engine, config: Any, *, encode: Encoder | None = None) ->
 
 
 def _new_since(
-    conn: Connection, draft: dict[str, Any], story_id: int, user_id: int | None
+    conn: Connection, draft: dict[str, Any], story_id: int, seen: dict[str, Any] | None
 ) -> dict[str, list]:
+    """Takes of articles that joined after the user's last look, and figures that were not
+    in the draft version they saw; everything when they never looked."""
     take_ids = [it["article_id"] for g in draft["takes"] for it in g["items"]]
     displays = [x["display"] for x in draft["numbers"]]
-    seen = None
-    if user_id is not None:
-        seen = last_seen(conn.engine, user_id, story_id)
     if seen is None:
         return {"takes": take_ids, "numbers": displays}
     added = {
@@ -284,6 +283,9 @@ def current_draft(
             latest = _latest(conn, story_id)
     assert latest is not None
     version, data = latest
+    # Read before opening the connection below: SQLite transactions here take the write
+    # lock (BEGIN IMMEDIATE), so a second connection inside one would wait on it.
+    seen = last_seen(engine, user_id, story_id) if user_id is not None else None
     with engine.connect() as conn:
         edits = [
             dict(r._mapping)
@@ -294,7 +296,7 @@ def current_draft(
             )
         ]
         draft = overlay({**data, "version": version}, edits)
-        draft["new_since_last_look"] = _new_since(conn, draft, story_id, user_id)
+        draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
     return draft
 
 
