@@ -133,12 +133,21 @@ def article_sentences(a: Article, s: DraftSettings) -> list[tuple[int, str]]:
     return out
 
 
+def per_article_cap(n_articles: int, s: DraftSettings) -> int:
+    """Leading sentences taken from each article: all `max_sentences_per_article` in a small
+    story, fewer in a big one so the pool stays under `max_pool_sentences` (but never fewer
+    than `min_sentences_per_article`): embedding cost then grows with outlets, not words."""
+    share = s.max_pool_sentences // max(1, n_articles)
+    return max(s.min_sentences_per_article, min(s.max_sentences_per_article, share))
+
+
 def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Pool:
     texts: list[str] = []
     owner: list[int] = []
     sent_i: list[int] = []
+    cap = per_article_cap(len(articles), s)
     for k, a in enumerate(articles):
-        for i, t in article_sentences(a, s):
+        for i, t in article_sentences(a, s)[:cap]:
             a.sents.append(len(texts))
             texts.append(t)
             owner.append(k)

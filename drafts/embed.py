@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -53,3 +54,27 @@ def unit(v: np.ndarray) -> np.ndarray:
     """v scaled to length 1 (a zero vector stays zero)."""
     n = float(np.linalg.norm(v))
     return v / n if n > 0 else v
+
+
+def cached(encode: Encoder, max_items: int) -> Encoder:
+    """`encode` with an in-memory LRU of sentence -> vector: a living story is redrafted each
+    time it gains an article, and its old sentences need not be embedded again."""
+    if max_items <= 0:
+        return encode
+    store: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def enc(texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in store))
+        if missing:
+            for t, v in zip(missing, encode(missing), strict=True):
+                store[t] = v
+        if not texts:
+            return encode([])
+        out = np.stack([store[t] for t in texts])
+        for t in texts:
+            store.move_to_end(t)
+        while len(store) > max_items:
+            store.popitem(last=False)
+        return out
+
+    return enc

@@ -138,20 +138,26 @@ def _evidence(a: Article, f: dict[str, Any]) -> str | None:
     return None
 
 
-def _facts(articles: list[Article], need_digits: bool) -> list[_Fact]:
+def _facts(articles: list[Article], s: DraftSettings) -> list[_Fact]:
     """Every fact that can be pointed at: its figure in its sentence, its sentence in its
-    article, and something to say what it counts."""
+    article, and something to say what it counts; in a big story only each article's first
+    few (`max_pool_facts` shared out), as with sentences."""
     out = []
+    per_article = max(s.min_sentences_per_article, s.max_pool_facts // max(1, len(articles)))
     for a in articles:
+        taken = 0
         for f in a.analysis.get("facts") or []:
+            if taken >= per_article:
+                break
             if not (f.get("what") or f.get("about")):
                 continue
-            if need_digits and not _DIGIT.search(f.get("text") or ""):
+            if s.numbers_need_digits and not _DIGIT.search(f.get("text") or ""):
                 continue
             ev = _evidence(a, f)
             if ev is None:
                 continue
             v = f.get("value")
+            taken += 1
             out.append(
                 _Fact(
                     a, f, float(v) if isinstance(v, int | float) else None, f.get("unit") or "", ev
@@ -164,6 +170,49 @@ def _same_value(x: _Fact, y: _Fact, tol: float) -> bool:
     if x.value is not None and y.value is not None:
         return abs(x.value - y.value) <= tol * max(abs(x.value), abs(y.value), 1e-12)
     return _norm(x.fact.get("text")) == _norm(y.fact.get("text"))
+
+
+def _by_unit(facts: list[_Fact]) -> dict[str, list[int]]:
+    """Indexes of facts with a value, per unit, in increasing value."""
+    out: dict[str, list[int]] = {}
+    for i, f in enumerate(facts):
+        if f.value is not None:
+            out.setdefault(f.unit, []).append(i)
+    for idx in out.values():
+        idx.sort(key=lambda i: facts[i].value)  # type: ignore[arg-type, return-value]
+    return out
+
+
+def _same_value_pairs(facts: list[_Fact], tol: float) -> list[tuple[int, int]]:
+    """Pairs (i < j) with the same unit and the same value: a sweep over sorted values, so a
+    500-article story is not a quadratic loop. Facts without a value pair by written form."""
+    pairs = []
+    for idx in _by_unit(facts).values():
+        for a, i in enumerate(idx):
+            for j in idx[a + 1 :]:
+                if not _same_value(facts[i], facts[j], tol):
+                    break
+                pairs.append((min(i, j), max(i, j)))
+    by_text: dict[tuple[str, str], list[int]] = {}
+    for i, f in enumerate(facts):
+        if f.value is None:
+            by_text.setdefault((f.unit, _norm(f.fact.get("text"))), []).append(i)
+    for idx in by_text.values():
+        pairs.extend((i, j) for a, i in enumerate(idx) for j in idx[a + 1 :])
+    return pairs
+
+
+def _near_value_pairs(reps: list[_Fact], max_ratio: float) -> list[tuple[int, int]]:
+    """Pairs of figures with the same unit whose positive values are within `max_ratio`."""
+    pairs = []
+    for idx in _by_unit(reps).values():
+        pos = [i for i in idx if (reps[i].value or 0) > 0]
+        for a, i in enumerate(pos):
+            for j in pos[a + 1 :]:
+                if reps[j].value > max_ratio * reps[i].value:  # type: ignore[operator]
+                    break
+                pairs.append((i, j))
+    return pairs
 
 
 def _may_conflict(x: _Fact, y: _Fact, s: DraftSettings) -> bool:
@@ -195,11 +244,10 @@ def pick_numbers(
     """
     if s.numbers_max <= 0:
         return []
-    facts = _facts(articles, s.numbers_need_digits)
+    facts = _facts(articles, s)
     if not facts:
         return []
     vecs = encode([f.evidence for f in facts])
-    sims = vecs @ vecs.T
     parent = list(range(len(facts)))
 
     def root(i: int) -> int:
@@ -208,33 +256,30 @@ def pick_numbers(
             i = parent[i]
         return i
 
-    for i, x in enumerate(facts):
-        for j in range(i + 1, len(facts)):
-            y = facts[j]
-            if x.unit != y.unit or not _same_value(x, y, s.number_tolerance):
-                continue
-            alike = (
-                bool(x.unit)
-                or _norm(x.fact.get("what")) == _norm(y.fact.get("what"))
-                or sims[i, j] >= s.number_same_similarity
-            )
-            if alike:
-                parent[root(j)] = root(i)
+    for i, j in _same_value_pairs(facts, s.number_tolerance):
+        x, y = facts[i], facts[j]
+        alike = (
+            bool(x.unit)
+            or _norm(x.fact.get("what")) == _norm(y.fact.get("what"))
+            or float(vecs[i] @ vecs[j]) >= s.number_same_similarity
+        )
+        if alike:
+            parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(facts)):
         groups.setdefault(root(i), []).append(i)
     clusters = list(groups.values())
     outlets = [{facts[k].article.outlet for k in c} for c in clusters]
     conflict = [False] * len(clusters)
-    for p, cp in enumerate(clusters):
-        for q in range(p + 1, len(clusters)):
-            cq = clusters[q]
-            if not (outlets[p] - outlets[q] and outlets[q] - outlets[p]):
-                continue  # one outlet's two figures are two facts, not a disagreement
-            if not _may_conflict(facts[cp[0]], facts[cq[0]], s):
-                continue
-            if float(sims[np.ix_(cp, cq)].max()) >= s.number_conflict_similarity:
-                conflict[p] = conflict[q] = True
+    reps = [facts[c[0]] for c in clusters]
+    for p, q in _near_value_pairs(reps, s.number_conflict_max_ratio):
+        if not (outlets[p] - outlets[q] and outlets[q] - outlets[p]):
+            continue  # one outlet's two figures are two facts, not a disagreement
+        if not _may_conflict(reps[p], reps[q], s):
+            continue
+        sim = float((vecs[clusters[p]] @ vecs[clusters[q]].T).max())
+        if sim >= s.number_conflict_similarity:
+            conflict[p] = conflict[q] = True
     cent = vecs @ centroid if centroid.shape[0] == vecs.shape[1] else np.zeros(len(facts))
     items: list[tuple[tuple, NumberItem]] = []
     for c, conf, outs in zip(clusters, conflict, outlets, strict=True):

@@ -84,6 +84,27 @@ class DraftSettings(Section):
         description="Leading sentences of each article considered; news puts its substance "
         "first and this bounds embedding work on long stories.",
     )
+    max_pool_sentences: int = Field(
+        2000,
+        gt=0,
+        description="Most sentences a story's draft embeds; big stories take fewer leading "
+        "sentences per article to stay under it.",
+    )
+    max_pool_facts: int = Field(
+        1000,
+        gt=0,
+        description="Most figures a story's draft compares; shared out over its articles "
+        "(each keeps its first ones, at least min_sentences_per_article).",
+    )
+    min_sentences_per_article: int = Field(
+        3, gt=0, description="Leading sentences of each article considered however big the story."
+    )
+    embedding_cache: int = Field(
+        50_000,
+        ge=0,
+        description="Sentence vectors kept in memory between redrafts, so a story that gains "
+        "an article embeds only the new article's sentences (0 turns the cache off).",
+    )
     min_sentence_words: int = Field(
         5, ge=1, description="Shorter sentences (datelines, captions) are never picked."
     )

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
-from drafts.embed import Encoder, get_encoder
+from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from store.db import utcnow
@@ -49,17 +49,24 @@ __all__ = [
 ]
 FORMATS = ("md", "json")
 _VOLATILE = ("version", "edited", "new_since_last_look")
+_ENCODERS: dict[tuple, Encoder] = {}  # one cached encoder per model and cache size
 
 
 def encoder_for(config: Any) -> Encoder:
     """The sentence encoder: drafts.embedding_model when set, else the clustering model,
     shared with the clustering stage so one process loads it once."""
     s = config.drafts
-    if s.embedding_model:
-        return get_encoder(s.embedding_model, s.embed_batch_size)
-    from clustering.embed import get_embedder
+    name = s.embedding_model or config.clustering.model
+    key = (name, s.embed_batch_size, s.embedding_cache)
+    if key not in _ENCODERS:
+        if s.embedding_model:
+            raw = get_encoder(s.embedding_model, s.embed_batch_size)
+        else:
+            from clustering.embed import get_embedder
 
-    return get_embedder(config.clustering).encode
+            raw = get_embedder(config.clustering).encode
+        _ENCODERS[key] = cached(raw, s.embedding_cache)
+    return _ENCODERS[key]
 
 
 def _active_lenses(conn: Connection, members: list[dict[str, Any]], min_conf: float) -> None:
