@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from drafts.render import parse_markdown
 from drafts.stage import approve_story, current_draft, save_edit
@@ -128,3 +128,63 @@ def test_export_cli_writes_one_file_per_approved_story(built: Built, editor: int
     ]
     bad = storyloom(built.config_path, "export", "--format", "pdf", "--out", str(tmp_path / "x"))
     assert bad.returncode != 0 and "format" in (bad.stderr + bad.stdout)
+
+
+def test_lens_comes_from_the_active_model_only_when_confident(built: Built):
+    """A prediction of a model that is not active is ignored; the active model's confident
+    one wins over the source default, an unsure one does not."""
+    from sqlalchemy import update
+
+    from drafts.stage import redraft_story
+    from store.db import utcnow
+    from store.schema import lens_predictions, model_versions
+
+    sid = built.story_ids["china-plague"]
+    by_url = {r["source"]: built.article_ids[r["url"]] for r in built.rows}
+    express, sun = by_url["Daily Express"], by_url["The Sun"]
+    now = utcnow()
+    with built.engine.begin() as conn:
+        conn.execute(
+            insert(model_versions).values(
+                version="lens-test-1",
+                path="-",
+                sha256="0" * 64,
+                n_labels=0,
+                active=False,
+                created_at=now,
+            )
+        )
+        conn.execute(
+            insert(lens_predictions),
+            [
+                {
+                    "article_id": express,
+                    "model_version": "lens-test-1",
+                    "lens": "markets",
+                    "confidence": 0.9,
+                    "created_at": now,
+                },
+                {
+                    "article_id": sun,
+                    "model_version": "lens-test-1",
+                    "lens": "markets",
+                    "confidence": 0.2,
+                    "created_at": now,
+                },
+            ],
+        )
+
+    def lenses() -> dict[int, tuple[str, str]]:
+        d = redraft_story(built.engine, built.config, sid)
+        return {
+            it["article_id"]: (g["lens"], it["lens_provenance"])
+            for g in d["takes"]
+            for it in g["items"]
+        }
+
+    assert lenses()[express] == ("unlabelled", "none")  # the model is not active
+    with built.engine.begin() as conn:
+        conn.execute(update(model_versions).values(active=True))
+    now_lenses = lenses()
+    assert now_lenses[express] == ("markets", "model")
+    assert now_lenses[sun] == ("society", "source")  # 0.2 is below min_confidence
