@@ -62,6 +62,12 @@ def _dek(pool: Pool, headline: str, encode: Encoder, s: DraftSettings) -> tuple[
     return "", None
 
 
+def _heads(entities: list[dict[str, Any]], n_articles: int, n: int) -> list[str]:
+    """Lead entities: those several outlets name; a name one headline coined is not a lead."""
+    shared = [e["text"] for e in entities if e["n_articles"] >= min(2, n_articles)]
+    return shared[:n]
+
+
 def _day(v: Any) -> str | None:
     if isinstance(v, datetime | date):
         return v.date().isoformat() if isinstance(v, datetime) else v.isoformat()
@@ -99,8 +105,9 @@ def build_draft(
     taken = {i for i, t in enumerate(pool.texts) if t in {x["text"] for x in summary} or i == dek_i}
     why = pick_cues(pool, articles, s.why_cues, s.why_max, s, taken)
     watch = pick_cues(pool, articles, s.watch_cues, s.watch_max, s, taken)
-    takes = build_takes(pool, articles, distinct_sentences(pool, articles, hits, s), list(taxonomy))
-    numbers = pick_numbers(articles, s)
+    picks = distinct_sentences(pool, articles, hits, s)
+    takes = build_takes(pool, articles, picks, list(taxonomy), s.quote_max_words)
+    numbers = pick_numbers(articles, s, encode, pool.centroid)
 
     take_regions = {it["region"] for g in takes for it in g["items"]}
     take_lenses = {g["lens"] for g in takes}
@@ -116,7 +123,7 @@ def build_draft(
         "meta": {
             "type": "story",
             "date": _day(first),
-            "heads": [e["text"] for e in entities[: s.heads]],
+            "heads": _heads(entities, len(articles), s.heads),
             "n_takes": sum(len(g["items"]) for g in takes),
             "n_lenses": len(take_lenses),
             "n_regions": len(take_regions),

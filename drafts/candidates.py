@@ -17,11 +17,13 @@ import numpy as np
 
 from drafts.embed import Encoder, unit
 from drafts.settings import DraftSettings
-from drafts.text import region_from_host, split_sentences, word_count
+from drafts.text import cue_pattern, split_sentences, word_count
+from ingest.urls import region_from_host
 
 logger = logging.getLogger(__name__)
 
 GLOBAL = "Global"
+LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 @dataclass
@@ -55,8 +57,10 @@ class Pool:
 
 
 def resolve_region(m: dict[str, Any]) -> str:
-    """Article region, else source country, else the host's country-code domain, else Global."""
-    for key in ("article_region", "region", "source_country"):
+    """The source's configured country, else the region stored with the article (set at
+    ingest from the import line or the host), else the host's country-code domain, else
+    Global."""
+    for key in ("source_country", "region"):
         v = m.get(key)
         if v and v != GLOBAL:
             return str(v)
@@ -83,30 +87,67 @@ def make_article(m: dict[str, Any], analysis: dict[str, Any] | None) -> Article:
     )
 
 
+def _pieces(sent: dict[str, Any], body_start: int) -> list[str]:
+    """The parts of one analysed sentence that lie in the body, split at line breaks.
+
+    nlp/ analyses "title\n\nbody" and spaCy sometimes runs a sentence across the title or a
+    paragraph break; each paragraph piece on its own is text the article printed.
+    """
+    text = sent.get("text") or ""
+    start = int(sent.get("start") or 0)
+    if body_start > start:
+        text = text[body_start - start :]
+    return [p.strip() for p in LINE_BREAK.split(text) if p.strip()]
+
+
+def _usable(t: str, s: DraftSettings, boiler: re.Pattern[str]) -> bool:
+    return s.min_sentence_words <= word_count(t) <= s.max_sentence_words and not boiler.search(t)
+
+
 def article_sentences(a: Article, s: DraftSettings) -> list[tuple[int, str]]:
-    """(number, text) of the leading usable sentences of an article."""
+    """(number, text) of the leading usable sentences of an article, each verbatim in it.
+
+    A title-only article (headline feeds, title archives) offers its title as its one
+    sentence; its body is the title again, so splitting it would only cut it into pieces.
+    """
+    boiler = cue_pattern(s.boilerplate_cues)
+    if a.title and a.text.strip() in ("", a.title):
+        return [(-1, a.title)] if _usable(a.title, s, boiler) else []
     sents = a.analysis.get("sentences") if isinstance(a.analysis, dict) else None
+    body_start = int(a.analysis.get("body_start") or 0) if sents else 0
     if not sents:
         sents = split_sentences(a.text)
     out: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for k, sent in enumerate(sents[: s.max_sentences_per_article]):
-        t = (sent.get("text") or "").strip()
-        n = word_count(t)
-        if t and t not in seen and s.min_sentence_words <= n <= s.max_sentence_words:
+    for k, sent in enumerate(sents):
+        if len(out) >= s.max_sentences_per_article:
+            break
+        for t in _pieces(sent, body_start):
+            # Verbatim or nothing: text nlp/ normalised or cut is not offered.
+            if t in seen or not _usable(t, s, boiler) or t not in a.text:
+                continue
             seen.add(t)
             out.append((int(sent.get("i", k)), t))
-    if not out and a.title and word_count(a.title) >= s.min_sentence_words:
-        out.append((-1, a.title))  # title-only article: its headline is its one sentence
+    if not out and a.title and _usable(a.title, s, boiler):
+        out.append((-1, a.title))
     return out
+
+
+def per_article_cap(n_articles: int, s: DraftSettings) -> int:
+    """Leading sentences taken from each article: all `max_sentences_per_article` in a small
+    story, fewer in a big one so the pool stays under `max_pool_sentences` (but never fewer
+    than `min_sentences_per_article`): embedding cost then grows with outlets, not words."""
+    share = s.max_pool_sentences // max(1, n_articles)
+    return max(s.min_sentences_per_article, min(s.max_sentences_per_article, share))
 
 
 def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Pool:
     texts: list[str] = []
     owner: list[int] = []
     sent_i: list[int] = []
+    cap = per_article_cap(len(articles), s)
     for k, a in enumerate(articles):
-        for i, t in article_sentences(a, s):
+        for i, t in article_sentences(a, s)[:cap]:
             a.sents.append(len(texts))
             texts.append(t)
             owner.append(k)
@@ -133,7 +174,8 @@ def _key(text: str) -> str:
 
 
 def merge_entities(articles: list[Article]) -> list[dict[str, Any]]:
-    """Story entities by salience: articles naming it first, then mentions.
+    """Story entities by salience: articles naming it first, then mentions; an entity one
+    article names once is left out.
 
     Each: text (most used form), label, count (mentions), n_articles, forms (surface texts).
     """
@@ -163,6 +205,8 @@ def merge_entities(articles: list[Article]) -> list[dict[str, Any]]:
                 "forms": sorted(g["forms"], key=len, reverse=True),
             }
         )
+    # A name only one headline used once is usually NER mistaking Title Case for a name.
+    out = [e for e in out if e["n_articles"] >= 2 or e["count"] >= 2]
     out.sort(key=lambda e: (-e["n_articles"], -e["count"], e["text"]))
     return out
 

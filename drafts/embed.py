@@ -1,31 +1,25 @@
 """Sentence vectors for centrality and near-duplicate tests, from one cached model.
 
-The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`, so tests and the
-benchmark share one loaded model and the clustering embedder can be passed in once it exists.
+The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`; the stage passes
+the clustering embedder's, and this module loads another model only when [drafts]
+embedding_model names one.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
+
+from clustering.embed import resolve_model_path
 
 logger = logging.getLogger(__name__)
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
-
-
-def resolve_model_path(name: str) -> str:
-    """A filesystem path for `name`: itself when it exists, else an installed model package."""
-    if Path(name).exists():
-        return name
-    module = importlib.import_module(name.replace("-", "_"))
-    return str(module.get_model_path())
 
 
 @lru_cache(maxsize=4)
@@ -39,7 +33,7 @@ def _load(path: str):  # noqa: ANN202 - SentenceTransformer, imported lazily (he
 
 def get_encoder(model: str, batch_size: int = 64) -> Encoder:
     """An encoder over the named model, loaded once per process."""
-    st = _load(resolve_model_path(model))
+    st = _load(str(resolve_model_path(model)))
 
     def encode(texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -60,3 +54,27 @@ def unit(v: np.ndarray) -> np.ndarray:
     """v scaled to length 1 (a zero vector stays zero)."""
     n = float(np.linalg.norm(v))
     return v / n if n > 0 else v
+
+
+def cached(encode: Encoder, max_items: int) -> Encoder:
+    """`encode` with an in-memory LRU of sentence -> vector: a living story is redrafted each
+    time it gains an article, and its old sentences need not be embedded again."""
+    if max_items <= 0:
+        return encode
+    store: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def enc(texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in store))
+        if missing:
+            for t, v in zip(missing, encode(missing), strict=True):
+                store[t] = v
+        if not texts:
+            return encode([])
+        out = np.stack([store[t] for t in texts])
+        for t in texts:
+            store.move_to_end(t)
+        while len(store) > max_items:
+            store.popitem(last=False)
+        return out
+
+    return enc

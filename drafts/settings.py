@@ -55,6 +55,22 @@ _WATCH_CUES = [
     "due to",
     "pending",
 ]
+# Page furniture that extraction lets through; never a summary line or a take.
+_BOILERPLATE_CUES = [
+    "copyright",
+    "all rights reserved",
+    "click here",
+    "sign up",
+    "subscribe",
+    "newsletter",
+    "follow us",
+    "read more",
+    "advertisement",
+    "cookie",
+    "cookies",
+    "terms of use",
+    "privacy policy",
+]
 
 
 class DraftSettings(Section):
@@ -67,6 +83,27 @@ class DraftSettings(Section):
         gt=0,
         description="Leading sentences of each article considered; news puts its substance "
         "first and this bounds embedding work on long stories.",
+    )
+    max_pool_sentences: int = Field(
+        2000,
+        gt=0,
+        description="Most sentences a story's draft embeds; big stories take fewer leading "
+        "sentences per article to stay under it.",
+    )
+    max_pool_facts: int = Field(
+        1000,
+        gt=0,
+        description="Most figures a story's draft compares; shared out over its articles "
+        "(each keeps its first ones, at least min_sentences_per_article).",
+    )
+    min_sentences_per_article: int = Field(
+        3, gt=0, description="Leading sentences of each article considered however big the story."
+    )
+    embedding_cache: int = Field(
+        50_000,
+        ge=0,
+        description="Sentence vectors kept in memory between redrafts, so a story that gains "
+        "an article embeds only the new article's sentences (0 turns the cache off).",
     )
     min_sentence_words: int = Field(
         5, ge=1, description="Shorter sentences (datelines, captions) are never picked."
@@ -101,6 +138,34 @@ class DraftSettings(Section):
         ge=0,
         description="Relative difference under which two sources' figures are the same figure.",
     )
+    number_same_similarity: float = Field(
+        0.6,
+        ge=-1,
+        le=1,
+        description="Two bare counts (no unit) with the same value are one figure when their "
+        "sentences are at least this similar (or they count the same 'what').",
+    )
+    number_conflict_similarity: float = Field(
+        0.5,
+        ge=-1,
+        le=1,
+        description="Two outlets' figures with the same unit but different values are flagged "
+        "as a conflict when their sentences are at least this similar.",
+    )
+    number_conflict_max_ratio: float = Field(
+        2.0,
+        ge=1,
+        description="Figures further apart than this factor measure different things and are "
+        "never flagged as a conflict.",
+    )
+    numbers_need_digits: bool = Field(
+        True,
+        description="List only figures written with digits; spelled-out counts ('two stairs') "
+        "are mostly colour, not figures.",
+    )
+    quote_max_words: int = Field(
+        40, gt=0, description="Quotes longer than this are offered only when no shorter one is."
+    )
     why_max: int = Field(2, ge=0, description="Why-it-matters suggestions.")
     watch_max: int = Field(3, ge=0, description="What-to-watch suggestions.")
     why_cues: list[str] = Field(
@@ -111,12 +176,23 @@ class DraftSettings(Section):
         default_factory=lambda: list(_WATCH_CUES),
         description="Words/phrases marking a forward-looking sentence (whole-word match).",
     )
+    boilerplate_cues: list[str] = Field(
+        default_factory=lambda: list(_BOILERPLATE_CUES),
+        description="Words/phrases marking page furniture (copyright lines, sign-up prompts); "
+        "sentences with one are never picked.",
+    )
     take_on_topic: float = Field(
         0.3,
         ge=-1,
         le=1,
         description="A take sentence must be at least this similar to the rest of the story "
         "(or name one of its main entities) to count as on-topic.",
+    )
+    take_relevance_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Take pick: weight of closeness to the rest of the story against novelty "
+        "(1 - similarity to what other outlets said).",
     )
     related_max: int = Field(5, ge=0, description="Related stories listed under Across the graph.")
     related_min_score: float = Field(

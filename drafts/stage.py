@@ -18,12 +18,19 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
-from drafts.embed import Encoder, get_encoder
+from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from store.db import utcnow
-from store.queries import audit, last_seen, story_articles
-from store.schema import analyses, draft_edits, draft_versions, stories, story_members
+from store.queries import audit, last_seen, lens_of, story_articles
+from store.schema import (
+    analyses,
+    draft_edits,
+    draft_versions,
+    model_versions,
+    stories,
+    story_members,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +49,36 @@ __all__ = [
 ]
 FORMATS = ("md", "json")
 _VOLATILE = ("version", "edited", "new_since_last_look")
+_ENCODERS: dict[tuple, Encoder] = {}  # one cached encoder per model and cache size
 
 
 def encoder_for(config: Any) -> Encoder:
-    """The sentence encoder the config names (drafts.embedding_model, else the clustering one)."""
+    """The sentence encoder: drafts.embedding_model when set, else the clustering model,
+    shared with the clustering stage so one process loads it once."""
     s = config.drafts
-    return get_encoder(s.embedding_model or config.clustering.model, s.embed_batch_size)
+    name = s.embedding_model or config.clustering.model
+    key = (name, s.embed_batch_size, s.embedding_cache)
+    if key not in _ENCODERS:
+        if s.embedding_model:
+            raw = get_encoder(s.embedding_model, s.embed_batch_size)
+        else:
+            from clustering.embed import get_embedder
+
+            raw = get_embedder(config.clustering).encode
+        _ENCODERS[key] = cached(raw, s.embedding_cache)
+    return _ENCODERS[key]
+
+
+def _active_lenses(conn: Connection, members: list[dict[str, Any]], min_conf: float) -> None:
+    """A prediction counts only from the active lens model: after a rollback, predictions of
+    the retired version fall back to the source's default lens (or unlabelled)."""
+    active = conn.execute(
+        select(model_versions.c.version).where(model_versions.c.active.is_(True))
+    ).scalar()
+    for m in members:
+        lens = m.get("lens") or {}
+        if lens.get("provenance") == "model" and lens.get("model_version") != active:
+            m["lens"] = lens_of(None, None, None, None, m.get("default_lens"), min_conf)
 
 
 def _content(draft: dict[str, Any]) -> str:
@@ -132,6 +163,7 @@ def _generate(
     members = story_articles(engine, story["id"], min_confidence=config.lenses.min_confidence)
     ids = [m["id"] for m in members]
     with engine.connect() as conn:
+        _active_lenses(conn, members, config.lenses.min_confidence)
         data = (
             {
                 r.article_id: r.data
@@ -211,13 +243,12 @@ def run_drafts(engine: Engine, config: Any, *, encode: Encoder | None = None) ->
 
 
 def _new_since(
-    conn: Connection, draft: dict[str, Any], story_id: int, user_id: int | None
+    conn: Connection, draft: dict[str, Any], story_id: int, seen: dict[str, Any] | None
 ) -> dict[str, list]:
+    """Takes of articles that joined after the user's last look, and figures that were not
+    in the draft version they saw; everything when they never looked."""
     take_ids = [it["article_id"] for g in draft["takes"] for it in g["items"]]
     displays = [x["display"] for x in draft["numbers"]]
-    seen = None
-    if user_id is not None:
-        seen = last_seen(conn, user_id, story_id)
     if seen is None:
         return {"takes": take_ids, "numbers": displays}
     added = {
@@ -259,6 +290,9 @@ def current_draft(
             latest = _latest(conn, story_id)
     assert latest is not None
     version, data = latest
+    # Read before opening the connection below: SQLite transactions here take the write
+    # lock (BEGIN IMMEDIATE), so a second connection inside one would wait on it.
+    seen = last_seen(engine, user_id, story_id) if user_id is not None else None
     with engine.connect() as conn:
         edits = [
             dict(r._mapping)
@@ -269,7 +303,7 @@ def current_draft(
             )
         ]
         draft = overlay({**data, "version": version}, edits)
-        draft["new_since_last_look"] = _new_since(conn, draft, story_id, user_id)
+        draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
     return draft
 
 

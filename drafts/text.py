@@ -1,10 +1,10 @@
-"""Small text rules the draft needs: clean headlines, fallback sentences, cues, host regions."""
+"""Small text rules the draft needs: clean headlines, fallback sentences, cue patterns."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 # Titles end in the outlet: "Fed holds rates - Reuters", "... | BBC News", "... — The Guardian".
 _SEPARATORS = re.compile(r"\s+(?:[-|–—:·•]|::)\s+")
@@ -81,29 +81,16 @@ def split_sentences(text: str) -> list[dict]:
 
 
 def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
-    """One case-insensitive whole-word regex for a cue list."""
+    """One case-insensitive whole-word regex for a cue list (compiled once per list)."""
+    return _cue_pattern(tuple(cues))
+
+
+@lru_cache(maxsize=32)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     alts = sorted({c.strip() for c in cues if c.strip()}, key=len, reverse=True)
     if not alts:
         return re.compile(r"(?!x)x")
     return re.compile(r"\b(?:" + "|".join(re.escape(a) for a in alts) + r")\b", re.I)
-
-
-# Country-code TLDs whose country is not the upper-cased code, or that are not countries.
-_TLD_COUNTRY = {"uk": "GB", "su": "RU"}
-_GENERIC_CC = {"tv", "io", "ai", "co", "me", "fm", "ly", "cc", "ws", "gg", "to", "eu", "am"}
-
-
-def region_from_host(url_or_host: str | None) -> str | None:
-    """The country a country-code domain names (bbc.co.uk -> GB), None for .com and friends."""
-    if not url_or_host:
-        return None
-    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
-    if not host:
-        return None
-    tld = host.rstrip(".").rsplit(".", 1)[-1].lower()
-    if len(tld) != 2 or not tld.isalpha() or tld in _GENERIC_CC:
-        return None
-    return _TLD_COUNTRY.get(tld, tld.upper())
 
 
 def word_count(s: str) -> int:

@@ -107,6 +107,6 @@ def import_jsonl(engine: Engine, path: Path) -> ImportReport:
                 report.known += 1
     logger.info(
         "import finished",
-        extra={"file": str(path), "created": report.created, "bad": len(report.errors)},
+        extra={"file": str(path), "n_created": report.created, "bad": len(report.errors)},
     )
     return report
