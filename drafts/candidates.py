@@ -19,6 +19,7 @@ from drafts.embed import Encoder, unit
 from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, split_sentences, word_count
 from ingest.urls import region_from_host
+from nlp.entities import entity_key
 
 logger = logging.getLogger(__name__)
 
@@ -165,12 +166,8 @@ def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Po
 
 
 def _key(text: str) -> str:
-    try:
-        from nlp import entity_key  # the story-wide canonical key, once nlp/ provides it
-
-        return entity_key(text)
-    except ImportError:
-        return re.sub(r"[^\w]+", " ", re.sub(r"'s\b|’s\b", "", text.lower())).strip()
+    """The story-wide matching key of a name: nlp/'s, so drafts fold names as analysis does."""
+    return entity_key(text)
 
 
 def merge_entities(articles: list[Article]) -> list[dict[str, Any]]:
