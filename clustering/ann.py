@@ -43,14 +43,14 @@ class VectorIndex:
         vec = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)
         label = self._label_of.get(key)
         if label is not None:
-            self._index.add_items(vec, np.array([label]))
+            self._index.add_items(vec, np.array([label]), num_threads=1)
             return
         replace = self._deleted > 0
         if not replace and self._index.get_current_count() >= self._index.get_max_elements():
             self._index.resize_index(2 * self._index.get_max_elements())
         label = self._next_label
         self._next_label += 1
-        self._index.add_items(vec, np.array([label]), replace_deleted=replace)
+        self._index.add_items(vec, np.array([label]), num_threads=1, replace_deleted=replace)
         if replace:
             self._deleted -= 1
         self._label_of[key] = label
@@ -74,7 +74,7 @@ class VectorIndex:
         vec = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)
         while True:
             try:
-                labels, dists = self._index.knn_query(vec, k=k)
+                labels, dists = self._index.knn_query(vec, k=k, num_threads=1)
                 break
             except RuntimeError:  # fewer reachable points than k (many deletions nearby)
                 if k == 1:

@@ -19,6 +19,7 @@ from clustering.ann import VectorIndex
 from clustering.score import features, score
 from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState, story_state_from_articles
+from clustering.words import DocFrequencies
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class StreamingClusterer:
         self._member_keys: dict[Hashable, set] = {}
         self._expiry: list[tuple[datetime, int, Hashable]] = []
         self._tick = 0
+        self.df = DocFrequencies()  # title-word frequencies over the live stories
 
     # --- loading and bookkeeping --------------------------------------------------------
     def _ensure_index(self, dim: int) -> None:
@@ -88,7 +90,11 @@ class StreamingClusterer:
 
     def add_story(self, story_id: Hashable, state: dict) -> None:
         """Load a live story from its stored JSON state (daemon start, editor rebuilds)."""
-        self._index_story(story_id, StoryState.from_json(state))
+        if story_id in self.stories:
+            raise ValueError(f"story {story_id!r} already exists")
+        st = StoryState.from_json(state)
+        self.df.add(st.words, st.n)
+        self._index_story(story_id, st)
 
     def state(self, story_id: Hashable) -> dict:
         return self.stories[story_id].to_json()
@@ -113,7 +119,7 @@ class StreamingClusterer:
             st = self.stories.get(sid)
             if st is None or (st.last is not None and st.last < horizon):
                 continue
-            feats = features(art, st, art.published, self.settings)
+            feats = features(art, st, art.published, self.settings, self.df)
             sc = score(feats, self.settings)
             if best is None or sc > best.score:
                 best = Decision(sid, sc, feats, len(cands))
@@ -130,6 +136,7 @@ class StreamingClusterer:
         if st is None:
             raise KeyError(f"story {story_id!r} is not live in the index")
         st.add(art, self.settings.recent_members)
+        self.df.add(art.words)
         self._index_story(story_id, st)
         return st.to_json()
 
@@ -138,6 +145,7 @@ class StreamingClusterer:
             raise ValueError(f"story {story_id!r} already exists")
         st = StoryState.empty(int(art.vector.shape[0]))
         st.add(art, self.settings.recent_members)
+        self.df.add(art.words)
         self._index_story(story_id, st)
         return st.to_json()
 
@@ -147,6 +155,7 @@ class StreamingClusterer:
         if st is None:
             return None
         st.remove(art)
+        self.df.remove(art.words)
         if st.n == 0:
             self.remove_story(story_id)
             return None
@@ -157,6 +166,7 @@ class StreamingClusterer:
         st = self.stories.pop(story_id, None)
         if st is None or self._centroids is None or self._members is None:
             return
+        self.df.remove(st.words, st.n)
         self._centroids.remove(story_id)
         for key in self._member_keys.pop(story_id, set()):
             self._members.remove(key)

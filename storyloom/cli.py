@@ -306,9 +306,14 @@ def eval_clustering(
 ) -> None:
     """Stream a labelled file through the daemon's clustering path; print pairwise/BCubed."""
     from clustering.eval_store import run_clustering_eval
+    from clustering.evaluate import LabelledFileError
 
     config = get_config()
-    res = run_clustering_eval(file, config, progress=not as_json)
+    try:
+        res = run_clustering_eval(file, config, progress=not as_json)
+    except LabelledFileError as e:
+        err.print(f"[bold red]Cannot evaluate[/]: {e}")
+        raise typer.Exit(2) from None
     _print_eval(res, as_json)
 
 
