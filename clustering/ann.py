@@ -56,6 +56,24 @@ class VectorIndex:
         self._label_of[key] = label
         self._key_of[label] = key
 
+    def insert_many(self, keys: list[Hashable], vectors: np.ndarray) -> None:
+        """Insert new keys in one batch (daemon start loading every live story): one
+        multi-threaded HNSW build instead of one call per key."""
+        if any(k in self._label_of for k in keys):
+            raise ValueError("insert_many is for new keys; use upsert to move a point")
+        if not keys:
+            return
+        vecs = np.asarray(vectors, dtype=np.float32).reshape(len(keys), self.dim)
+        need = self._index.get_current_count() + len(keys)
+        if need > self._index.get_max_elements():
+            self._index.resize_index(max(need, 2 * self._index.get_max_elements()))
+        labels = np.arange(self._next_label, self._next_label + len(keys))
+        self._next_label += len(keys)
+        self._index.add_items(vecs, labels)
+        for key, label in zip(keys, labels.tolist(), strict=True):
+            self._label_of[key] = label
+            self._key_of[label] = key
+
     def remove(self, key: Hashable) -> None:
         label = self._label_of.pop(key, None)
         if label is None:

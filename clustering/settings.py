@@ -31,7 +31,7 @@ class ClusteringSettings(Section):
         10, ge=0, description="Nearest recent member articles whose stories are also scored."
     )
     recent_members: int = Field(
-        12, gt=0, description="Latest member vectors kept per story for title similarity."
+        32, gt=0, description="Latest member vectors kept per story for title similarity."
     )
     index_ef: int = Field(64, gt=0, description="HNSW search breadth (recall vs speed).")
     index_m: int = Field(16, gt=1, description="HNSW links per node (recall vs memory).")
