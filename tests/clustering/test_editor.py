@@ -99,7 +99,12 @@ def test_move_stands_while_new_articles_arrive(desk) -> None:
     snow_story = member[ids["snowden"][1]][0]
     move_article(engine, moved, pot_story, user_id=None, config=config)
 
-    later = _add(engine, SNOWDEN[:1] + POT[:1], T0 + timedelta(hours=4))
+    # Headlines unlike the moved one: it now pulls its own look-alikes into its new story.
+    fresh = [
+        ("Snowden at SXSW: NSA spying is setting fire to the web", "Guardian"),
+        ("Colorado marijuana tax revenue tops $2 million", "CNN"),
+    ]
+    later = _add(engine, fresh, T0 + timedelta(hours=4))
     _process(engine, config)
     member = _story_of(engine)
     assert member[moved] == (pot_story, "editor")
