@@ -43,18 +43,36 @@ class VectorIndex:
         vec = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)
         label = self._label_of.get(key)
         if label is not None:
-            self._index.add_items(vec, np.array([label]))
+            self._index.add_items(vec, np.array([label]), num_threads=1)
             return
         replace = self._deleted > 0
         if not replace and self._index.get_current_count() >= self._index.get_max_elements():
             self._index.resize_index(2 * self._index.get_max_elements())
         label = self._next_label
         self._next_label += 1
-        self._index.add_items(vec, np.array([label]), replace_deleted=replace)
+        self._index.add_items(vec, np.array([label]), num_threads=1, replace_deleted=replace)
         if replace:
             self._deleted -= 1
         self._label_of[key] = label
         self._key_of[label] = key
+
+    def insert_many(self, keys: list[Hashable], vectors: np.ndarray) -> None:
+        """Insert new keys in one batch (daemon start loading every live story): one
+        multi-threaded HNSW build instead of one call per key."""
+        if any(k in self._label_of for k in keys):
+            raise ValueError("insert_many is for new keys; use upsert to move a point")
+        if not keys:
+            return
+        vecs = np.asarray(vectors, dtype=np.float32).reshape(len(keys), self.dim)
+        need = self._index.get_current_count() + len(keys)
+        if need > self._index.get_max_elements():
+            self._index.resize_index(max(need, 2 * self._index.get_max_elements()))
+        labels = np.arange(self._next_label, self._next_label + len(keys))
+        self._next_label += len(keys)
+        self._index.add_items(vecs, labels)
+        for key, label in zip(keys, labels.tolist(), strict=True):
+            self._label_of[key] = label
+            self._key_of[label] = key
 
     def remove(self, key: Hashable) -> None:
         label = self._label_of.pop(key, None)
@@ -74,7 +92,7 @@ class VectorIndex:
         vec = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)
         while True:
             try:
-                labels, dists = self._index.knn_query(vec, k=k)
+                labels, dists = self._index.knn_query(vec, k=k, num_threads=1)
                 break
             except RuntimeError:  # fewer reachable points than k (many deletions nearby)
                 if k == 1:

@@ -42,10 +42,12 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
     )
 
 
-def _model(config: Config | None) -> str:
+def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
+    """The story's clusterer state from its members now, so the next article sees it."""
     from clustering.settings import ClusteringSettings
 
-    return (config.clustering if config else ClusteringSettings()).model
+    cfg = config.clustering if config else ClusteringSettings()
+    rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
 
 
 def move_article(
@@ -62,7 +64,7 @@ def move_article(
             raise LookupError(f"no article with id {article_id}")
         old = assign(conn, article_id, story_id, by="editor", user_id=user_id)
         for sid in {story_id, old} - {None}:
-            rebuild_state(conn, sid, _model(config))
+            _rebuild(conn, sid, config)
             refresh_story(conn, sid)
         _label(conn, user_id, "move", story_id, article_id=article_id, from_story=old)
         audit(
@@ -109,7 +111,7 @@ def split_articles(
             assign(conn, r.id, new_id, by="editor", user_id=user_id)
             olds.add(r.story_id)
         for sid in (olds - {None}) | {new_id}:
-            rebuild_state(conn, sid, _model(config))
+            _rebuild(conn, sid, config)
             refresh_story(conn, sid)
         _label(
             conn,
@@ -156,7 +158,7 @@ def merge_stories(
             .where(stories.c.id == other_id)
             .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
         )
-        rebuild_state(conn, keep_id, _model(config))
+        _rebuild(conn, keep_id, config)
         refresh_story(conn, keep_id)
         refresh_story(conn, other_id)
         _label(conn, user_id, "merge", keep_id, other=other_id, article_ids=moved)

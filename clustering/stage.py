@@ -128,8 +128,7 @@ def load_clusterer(engine: Engine, config: Config, since: datetime) -> Streaming
         stories.c.last_article_at >= since,
     )
     with engine.connect() as conn:
-        for sid, state in conn.execute(q):
-            clusterer.add_story(sid, state)
+        clusterer.add_stories({sid: state for sid, state in conn.execute(q)})
     return clusterer
 
 
@@ -175,8 +174,11 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
     return {"articles": placed, "new_stories": opened}
 
 
-def rebuild_state(conn: Connection, story_id: int, model: str) -> dict[str, Any] | None:
+def rebuild_state(
+    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
+) -> dict[str, Any] | None:
     """Recompute a story's clusterer state from its members (after an editor change)."""
+    from clustering.settings import ClusteringSettings
     from clustering.state import story_state_from_articles
     from store.schema import story_members
 
@@ -187,6 +189,7 @@ def rebuild_state(conn: Connection, story_id: int, model: str) -> dict[str, Any]
         )
     ]
     feats = sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
-    state = story_state_from_articles(feats) if feats else None
+    keep = keep_recent or ClusteringSettings().recent_members
+    state = story_state_from_articles(feats, keep) if feats else None
     conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
     return state

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-STATE_VERSION = 1
+from clustering.words import title_words
+
+STATE_VERSION = 2
 
 
 @dataclass
@@ -27,6 +29,11 @@ class ArticleFeatures:
     entities: frozenset[str]
     published: datetime
     source: str
+    words: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.words:
+            self.words = title_words(self.title)
 
 
 def encode_array(a: np.ndarray) -> str:
@@ -53,6 +60,7 @@ class StoryState:
     n: int = 0
     entities: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
+    words: Counter = field(default_factory=Counter)
     first: datetime | None = None
     last: datetime | None = None
     recent_ids: list = field(default_factory=list)
@@ -73,6 +81,7 @@ class StoryState:
         self.n += 1
         self.entities.update(art.entities)
         self.sources[art.source] += 1
+        self.words.update(art.words)
         t = _utc(art.published)
         self.first = t if self.first is None or t < self.first else self.first
         self.last = t if self.last is None or t > self.last else self.last
@@ -87,8 +96,10 @@ class StoryState:
         self.n = max(0, self.n - 1)
         self.entities.subtract(art.entities)
         self.sources.subtract([art.source])
+        self.words.subtract(art.words)
         self.entities = +self.entities
         self.sources = +self.sources
+        self.words = +self.words
         if art.id in self.recent_ids and self.recent_vecs is not None:
             i = self.recent_ids.index(art.id)
             self.recent_ids.pop(i)
@@ -104,6 +115,7 @@ class StoryState:
             "centroid": encode_array(self.centroid),
             "entities": dict(self.entities),
             "sources": dict(self.sources),
+            "words": dict(self.words),
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "recent_ids": list(self.recent_ids),
@@ -121,6 +133,7 @@ class StoryState:
                 n=int(data["n"]),
                 entities=Counter(data.get("entities", {})),
                 sources=Counter(data.get("sources", {})),
+                words=Counter(data.get("words", {})),
                 first=datetime.fromisoformat(data["first"]) if data.get("first") else None,
                 last=datetime.fromisoformat(data["last"]) if data.get("last") else None,
                 recent_ids=list(data.get("recent_ids", [])),

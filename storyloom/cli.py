@@ -323,9 +323,14 @@ def eval_clustering(
         err.print(f"{escape(str(file))}: no such file")
         raise typer.Exit(2)
     from clustering.eval_store import run_clustering_eval
+    from clustering.evaluate import LabelledFileError
 
     config = get_config()
-    res = run_clustering_eval(file, config, progress=not as_json)
+    try:
+        res = run_clustering_eval(file, config, progress=not as_json)
+    except LabelledFileError as e:
+        err.print(f"[bold red]Cannot evaluate[/]: {e}")
+        raise typer.Exit(2) from None
     _print_eval(res, as_json)
 
 
