@@ -197,7 +197,6 @@ def add_url(
         f"{len(report['refused'])} refused"
     )
     if now and report["new"]:
-
         from ingest.pages import fetch_pending
 
         counts = run_sync(fetch_pending(engine, config))
