@@ -37,18 +37,10 @@ logger = logging.getLogger(__name__)
 _SLEEP_STEP_S = 0.1  # how quickly a sleeping loop notices the stop flag
 
 
-def _retrain_hook() -> Callable[[Engine, Config], bool] | None:
-    """models.retrain's hook when that module exists; the daemon works without it."""
-    try:
-        from models.retrain import maybe_retrain_in_background
-    except ModuleNotFoundError as exc:
-        if exc.name in ("models.retrain", "models"):
-            return None  # not installed: the daemon simply does not retrain
-        logger.exception("models.retrain cannot be imported; retraining is off")
-        return None
-    except ImportError:
-        logger.exception("models.retrain cannot be imported; retraining is off")
-        return None
+def _retrain_hook() -> Callable[[Engine, Config], bool]:
+    """The lens trainer's non-blocking hook, imported when the daemon starts (scikit-learn)."""
+    from models.retrain import maybe_retrain_in_background
+
     return maybe_retrain_in_background
 
 
@@ -131,8 +123,6 @@ class Processor:
             )
 
     def _maybe_retrain(self) -> None:
-        if self._retrain is None:
-            return
         try:
             if self._retrain(self.engine, self.config):
                 self.tally.add("retrain_started")

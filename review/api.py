@@ -21,14 +21,12 @@ from drafts.stage import (
     reopen_story,
     save_edit,
 )
-from models.stage import labels_per_lens, list_model_versions, set_label
+from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
 from review.views import (
-    label_candidates,
     parse_day,
     queue_page,
     resolve_story,
-    retrain_available,
     service,
     start_retrain,
     story_or_404,
@@ -107,7 +105,6 @@ class PauseBody(BaseModel):
 
 
 class RetrainStatus(BaseModel):
-    available: bool = Field(True, description="False when this build has no lens trainer")
     running: bool
     started: bool = False
     result: dict[str, Any] | None = None
@@ -293,7 +290,6 @@ def api_retrain(request: Request, user: User = Depends(require_admin)) -> Retrai
 def api_retrain_status(request: Request) -> RetrainStatus:
     st = request.app.state.retrain
     return RetrainStatus(
-        available=retrain_available(),
         running=st["running"],
         result=st.get("result"),
         error=st.get("error"),
@@ -303,10 +299,7 @@ def api_retrain_status(request: Request) -> RetrainStatus:
 @router.get("/label-queue")
 def api_label_queue(request: Request, limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
     s = request.app.state
-    takes, unavailable = label_candidates(s.engine, s.config, limit=limit)
-    if unavailable:
-        raise HTTPException(503, unavailable)
-    return takes
+    return label_queue(s.engine, s.config, limit=limit)
 
 
 @router.get("/search", response_model=list[SearchHit])

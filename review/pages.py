@@ -9,14 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from models.stage import labels_per_lens, list_model_versions, set_label
+from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
 from review.pages_story import router as story_router
 from review.views import (
-    label_candidates,
     parse_day,
     queue_page,
-    retrain_available,
     service,
     start_retrain,
 )
@@ -109,7 +107,6 @@ def models_page(request: Request) -> Response:
         versions=list_model_versions(s.engine),
         per_lens=labels_per_lens(s.engine),
         retrain=s.retrain,
-        retrain_available=retrain_available(),
     )
 
 
@@ -133,15 +130,12 @@ def retrain_model(request: Request, user: User = Depends(require_admin)) -> Resp
 
 def _label_card(request: Request, skip: list[int]) -> Response:
     s = request.app.state
-    batch, unavailable = label_candidates(
-        s.engine, s.config, limit=s.config.review.label_batch + len(skip)
-    )
+    batch = label_queue(s.engine, s.config, limit=s.config.review.label_batch + len(skip))
     take = next((t for t in batch if t["article_id"] not in skip), None)
     return s.render(
         request,
         "_label_card.html",
         take=take,
-        unavailable=unavailable,
         skip=",".join(str(i) for i in skip),
     )
 

@@ -6,8 +6,6 @@ models/; this module only adapts their results and errors to HTTP.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import threading
 from collections.abc import Callable
@@ -17,7 +15,6 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine
 
-from models.stage import label_queue
 from store.db import utcnow
 from store.queries import (
     audit,
@@ -120,30 +117,6 @@ def field_items(draft: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return [v if isinstance(v, dict) else {"text": str(v)} for v in value]
 
 
-RETRAIN_MODULE = "models.retrain"
-PREDICT_MODULE = "models.predict"
-
-
-def retrain_available() -> bool:
-    """Whether this build has the lens trainer (models.retrain); the page says so when not."""
-    return importlib.util.find_spec(RETRAIN_MODULE) is not None
-
-
-def label_candidates(engine: Engine, config: Any, limit: int) -> tuple[list[dict[str, Any]], str]:
-    """Takes for the labelling page, least sure first, and "" or why none can be offered.
-
-    The ordering comes from the lens model's prediction module; a build without it still
-    serves every other page, and the labelling page explains what is missing.
-    """
-    try:
-        return label_queue(engine, config, limit=limit), ""
-    except ModuleNotFoundError as e:
-        if e.name != PREDICT_MODULE:
-            raise
-        logger.warning("labelling queue unavailable: %s is not installed", PREDICT_MODULE)
-        return [], f"The labelling queue needs the lens model's {PREDICT_MODULE} module."
-
-
 def _result_dict(result: Any) -> dict[str, Any] | None:
     if result is None or isinstance(result, dict):
         return result
@@ -155,13 +128,9 @@ def _result_dict(result: Any) -> dict[str, Any] | None:
 
 
 def start_retrain(app: FastAPI, user_id: int) -> bool:
-    """Run models.retrain.retrain in a background thread; False when one is already running.
+    """Run models.retrain.retrain in a background thread; False when one is already running."""
+    from models.retrain import retrain  # heavy (scikit-learn): only when asked
 
-    Raises HTTP 503 when this build has no trainer, so the button never fails silently.
-    """
-    if not retrain_available():
-        raise HTTPException(503, f"retraining is unavailable: {RETRAIN_MODULE} is not installed")
-    retrain = importlib.import_module(RETRAIN_MODULE).retrain  # heavy (sklearn): only when asked
     state = app.state.retrain
     with app.state.retrain_lock:
         if state["running"]:

@@ -6,7 +6,6 @@ One uvicorn server and one store for the module; every test opens its own browse
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import Iterator
@@ -187,10 +186,6 @@ def test_approve_and_export(page, seeded, module_store) -> None:  # noqa: ANN001
     assert story_row(module_store, sid).status == "open"
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("models.predict") is None,
-    reason="the labelling queue needs models.predict (the lens stage's prediction module)",
-)
 def test_labelling_one_keypress_per_lens(page, seeded, module_store) -> None:  # noqa: ANN001
     from storyloom.config import Config
 
@@ -198,19 +193,29 @@ def test_labelling_one_keypress_per_lens(page, seeded, module_store) -> None:  #
     page.goto(f"{page.base}/label")
     card = page.locator("#label-card[data-article-id]")
     card.wait_for()
+    page.wait_for_load_state("networkidle")  # the key handler is bound before we type
     first = int(card.get_attribute("data-article-id"))
     assert page.locator("#label-card button.guess, #label-card strong").count() > 0
     page.keyboard.press("2")
     # expect() polls from Python: a string predicate would need eval, which the CSP forbids.
-    expect(page.locator("#label-card")).not_to_have_attribute("data-article-id", str(first))
+    expect(page.locator("#label-card")).not_to_have_attribute(
+        "data-article-id", str(first), timeout=20_000
+    )
     with module_store.connect() as c:
         got = c.execute(
             select(labels.c.value).where(labels.c.kind == "lens", labels.c.article_id == first)
         ).scalar()
     assert got == taxonomy[1]
     second = int(page.locator("#label-card").get_attribute("data-article-id"))
+    # The new card must have settled (htmx drops a trigger on an element mid-swap).
+    expect(page.locator("#label-card")).not_to_have_class(
+        re.compile(r"htmx-(request|swapping|settling|added)")
+    )
+    page.wait_for_load_state("networkidle")
     page.keyboard.press("s")  # skip: no label, the next take
-    expect(page.locator("#label-card")).not_to_have_attribute("data-article-id", str(second))
+    expect(page.locator("#label-card")).not_to_have_attribute(
+        "data-article-id", str(second), timeout=20_000
+    )
     with module_store.connect() as c:
         q = select(labels).where(labels.c.kind == "lens", labels.c.article_id == second)
         assert c.execute(q).first() is None
