@@ -109,6 +109,28 @@ def assign_ms(n_stories: int, n_articles: int, settings: ClusteringSettings) -> 
     }
 
 
+def consolidation_ms(n_stories: int, settings: ClusteringSettings, passes: int = 5) -> dict:
+    """One periodic pass over `consolidate_every` touched stories (merge search: each
+    touched story against its nearest live stories), amortised per placed article."""
+    from clustering.consolidate import consolidate
+
+    cl, _, _, rng, _ = build(n_stories, settings, seed=1)
+    ids = list(cl.stories)
+    times, changes = [], 0
+    for _ in range(passes):
+        touched = {ids[int(i)] for i in rng.integers(0, len(ids), settings.consolidate_every)}
+        started = time.perf_counter()
+        changes += len(consolidate(cl, touched, apply=lambda _c: None))
+        times.append((time.perf_counter() - started) * 1000)
+    per_pass = statistics.median(times)
+    return {
+        "live_stories": n_stories,
+        "ms_per_pass": per_pass,
+        "ms_per_article": per_pass / settings.consolidate_every,
+        "changes": changes,
+    }
+
+
 def embedding_backends(n_docs: int) -> list[dict]:
     """docs/s of each way of embedding the same headlines with the configured model."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -164,6 +186,13 @@ def main() -> None:
         )
     ratio = rows[-1]["ms_median"] / rows[0]["ms_median"]
     print(f"  median ratio {sizes[-1]} / {sizes[0]} stories: {ratio:.2f}x (target <= 2x)")
+    print(f"consolidation, a pass over {settings.consolidate_every} touched stories:")
+    for n in sizes:
+        c = consolidation_ms(n, settings)
+        print(
+            f"  {n:>7} live stories: {c['ms_per_pass']:.1f} ms per pass, "
+            f"{c['ms_per_article']:.2f} ms per placed article ({c['changes']} changes)"
+        )
     if not args.no_embed:
         print("embedding (docs/s, CPU):")
         for r in embedding_backends(256 if args.quick else 1024):

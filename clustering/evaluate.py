@@ -7,6 +7,7 @@ add_article/new_story), in publication order, so its scores are the product's sc
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import logging
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clustering.consolidate import Change, consolidate
 from clustering.embed import Embedder, embed_input
 from clustering.metrics import bcubed_prf, pairwise_prf
 from clustering.settings import ClusteringSettings
@@ -135,25 +137,70 @@ def featurize(
 def stream_features(
     arts: Sequence[ArticleFeatures], settings: ClusteringSettings
 ) -> tuple[list[int], dict]:
-    """Assign already-featurized articles in publication order; labels in input order."""
+    """Assign already-featurized articles in publication order, consolidating every
+    `consolidate_every` articles as the stage does; labels in input order."""
     clusterer = StreamingClusterer(settings)
     order = sorted(range(len(arts)), key=lambda i: arts[i].published)
-    labels = [-1] * len(arts)
-    next_id = 0
+    story_of: dict[int, int] = {}  # article index -> story id
+    members: dict[int, list[int]] = {}  # story id -> article indexes
+    touched: set[int] = set()
+    changes = 0
+
+    ids = itertools.count()
+
+    def open_story(part: list[ArticleFeatures]) -> int:
+        sid = next(ids)
+        members[sid] = []
+        return sid
+
+    def record(ch: Change) -> None:
+        if ch.kind == "merge":
+            moved = members.pop(ch.other)
+            members[ch.story].extend(moved)
+        else:
+            ids = set(ch.articles)
+            moved = [i for i in members[ch.story] if arts[i].id in ids]
+            members[ch.story] = [i for i in members[ch.story] if arts[i].id not in ids]
+            members[ch.other].extend(moved)
+        target = ch.story if ch.kind == "merge" else ch.other
+        story_of.update(dict.fromkeys(moved, target))
+
+    def consolidate_now() -> int:
+        done = consolidate(
+            clusterer,
+            touched,
+            apply=record,
+            members=lambda sid: [arts[i] for i in members[sid]],
+            new_story_id=open_story,
+        )
+        touched.clear()
+        return len(done)
+
     started = time.perf_counter()
-    for i in order:
+    for n, i in enumerate(order, start=1):
         art = arts[i]
         clusterer.expire(art.published)
         decision = clusterer.decide(art)
         if decision.story_id is None:
-            clusterer.new_story(next_id, art)
-            labels[i] = next_id
-            next_id += 1
+            sid = open_story([art])
+            clusterer.new_story(sid, art)
         else:
-            clusterer.add_article(decision.story_id, art)
-            labels[i] = int(decision.story_id)
+            sid = int(decision.story_id)
+            clusterer.add_article(sid, art)
+        members[sid].append(i)
+        story_of[i] = sid
+        touched.add(sid)
+        if settings.consolidate_every and n % settings.consolidate_every == 0:
+            changes += consolidate_now()
+    if settings.consolidate_every:
+        changes += consolidate_now()
     elapsed = time.perf_counter() - started
-    return labels, {"stories": next_id, "assign_seconds": elapsed}
+    labels = [story_of[i] for i in range(len(arts))]
+    return labels, {
+        "stories": len(set(labels)),
+        "consolidations": changes,
+        "assign_seconds": elapsed,
+    }
 
 
 def run_stream(

@@ -4,7 +4,9 @@ The join decision is a linear score over named features (see clustering/score.py
 weights live here so they can be replaced by weights learned from editor decisions.
 """
 
-from pydantic import Field
+from __future__ import annotations
+
+from pydantic import Field, model_validator
 
 from storyloom.settings_base import Section
 
@@ -72,3 +74,48 @@ class ClusteringSettings(Section):
         12.0, gt=0, description="Time constant of the recency feature (stories cool down)."
     )
     bias: float = Field(-10.36, description="Constant term of the score.")
+    # --- periodic consolidation (clustering/consolidate.py) ------------------------------
+    # Pair score = sum of merge_w_* x story-to-story features; weights and thresholds set on
+    # half of the UCI development stories and checked on the other half.
+    consolidate_every: int = Field(
+        256,
+        ge=0,
+        description="Placed articles between consolidation passes over the stories they "
+        "touched (0: never consolidate).",
+    )
+    merge_candidates: int = Field(
+        8, gt=0, description="Nearest live stories (by centroid) considered for a merge."
+    )
+    merge_threshold: float = Field(
+        0.4, description="Pair score at or above which two live stories are merged."
+    )
+    merge_w_average: float = Field(
+        1.0, description="Merge weight of the average link (mean cosine over member pairs)."
+    )
+    merge_w_words: float = Field(
+        0.6, description="Merge weight of the IDF-weighted title-word cosine of two stories."
+    )
+    merge_w_entities: float = Field(
+        0.3, description="Merge weight of the entity-count cosine of two stories."
+    )
+    split_threshold: float = Field(
+        0.25,
+        description="A story whose two 2-means parts score below this is split (keep it "
+        "below merge_threshold so a split is never merged straight back).",
+    )
+    split_min_members: int = Field(
+        8, ge=2, description="Members a story needs before a split is considered."
+    )
+    split_max_members: int = Field(
+        2000, ge=2, description="Stories larger than this are not re-examined for a split."
+    )
+    split_min_part: int = Field(3, ge=1, description="Members each part of a split needs.")
+
+    @model_validator(mode="after")
+    def _split_below_merge(self) -> ClusteringSettings:
+        if self.split_threshold >= self.merge_threshold:
+            raise ValueError(
+                f"split_threshold ({self.split_threshold}) must be below merge_threshold "
+                f"({self.merge_threshold}), or a split story would be merged straight back"
+            )
+        return self

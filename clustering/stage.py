@@ -142,13 +142,25 @@ def _oldest_pending(engine: Engine) -> datetime | None:
 
 
 def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
-    """Place every pending article, in publication order, in a live story or a new one."""
+    """Place every pending article, in publication order, in a live story or a new one;
+    every `consolidate_every` placed articles, and at the end, consolidate the stories
+    touched since the last pass (clustering/consolidate.py)."""
+    from clustering.consolidate_stage import consolidate_stored
+
     cfg = config.clustering
     oldest = _oldest_pending(engine)
     if oldest is None:
-        return {"articles": 0, "new_stories": 0}
+        return {"articles": 0, "new_stories": 0, "merged": 0, "split": 0}
     clusterer = load_clusterer(engine, config, oldest - timedelta(hours=cfg.window_hours))
     placed = opened = 0
+    touched: set[int] = set()
+    changes: list = []
+
+    def consolidate_touched() -> None:
+        with engine.begin() as conn:
+            changes.extend(consolidate_stored(conn, clusterer, touched, config))
+        touched.clear()
+
     while ids := claim(engine, "cluster", cfg.batch_size * 4, order_by_published=True):
         with engine.connect() as conn:
             feats = load_features(conn, ids, cfg.model)
@@ -171,7 +183,17 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
                 refresh_story(conn, sid, state=state)
                 finish(conn, aid, "cluster", DONE)
                 placed += 1
-    return {"articles": placed, "new_stories": opened}
+                touched.add(sid)
+            if cfg.consolidate_every and placed % cfg.consolidate_every == 0:
+                consolidate_touched()
+    if cfg.consolidate_every and touched:
+        consolidate_touched()
+    return {
+        "articles": placed,
+        "new_stories": opened,
+        "merged": sum(1 for c in changes if c.kind == "merge"),
+        "split": sum(1 for c in changes if c.kind == "split"),
+    }
 
 
 def rebuild_state(

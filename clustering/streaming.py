@@ -211,6 +211,37 @@ class StreamingClusterer:
         self.remove_story(story_id)
         self.add_story(story_id, state)
 
+    # --- consolidation (clustering/consolidate.py) ------------------------------------
+    def nearest_stories(self, vector: np.ndarray, k: int) -> list[Hashable]:
+        """The live stories whose centroids are nearest `vector`."""
+        if self._centroids is None:
+            return []
+        return [sid for sid, _ in self._centroids.search(vector, k) if sid in self.stories]
+
+    def merge_stories(self, keep: Hashable, gone: Hashable) -> dict:
+        """Fold live story `gone` into `keep`; returns keep's new state."""
+        from clustering.consolidate import merged_state
+
+        a, b = self.stories[keep], self.stories[gone]
+        state = merged_state(a, b, self.settings.recent_members)
+        self.remove_story(gone)
+        self.df.add(b.words, b.n)  # its articles stay live, now in `keep`
+        self._index_story(keep, state)
+        return state.to_json()
+
+    def split_story(
+        self,
+        story_id: Hashable,
+        new_id: Hashable,
+        keep: list[ArticleFeatures],
+        off: list[ArticleFeatures],
+    ) -> tuple[dict, dict]:
+        """Rebuild `story_id` from `keep` and open `new_id` from `off`; returns both states."""
+        self.remove_story(story_id)
+        self.add_story(story_id, story_state_from_articles(keep, self.settings.recent_members))
+        self.add_story(new_id, story_state_from_articles(off, self.settings.recent_members))
+        return self.state(story_id), self.state(new_id)
+
     def expire(self, now: datetime) -> list:
         """Stories whose last article is older than the live window leave the index."""
         horizon = now - timedelta(hours=self.settings.window_hours)

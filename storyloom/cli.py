@@ -131,6 +131,16 @@ def process() -> None:
 
 
 @app.command()
+def consolidate() -> None:
+    """Merge converged and split drifted live stories now (the cluster stage also does
+    this every `consolidate_every` articles); each change is logged with its reason."""
+    from clustering.consolidate_stage import run_consolidate
+
+    config = get_config()
+    console.print_json(json.dumps(run_consolidate(get_engine(config), config)))
+
+
+@app.command()
 def stories(
     status: Annotated[str | None, typer.Option(help="open, approved or merged.")] = None,
     sort: Annotated[str, typer.Option(help="recency, sources or regions.")] = "recency",

@@ -1,0 +1,221 @@
+"""Periodic consolidation: merge live stories that converged, split one that drifted in two.
+
+Streaming assignment sees each article once, so a story can open twice (two outlets'
+first headlines looked unalike) and later converge, or a story can absorb a neighbour's
+articles and hold two stories. Every `consolidate_every` placed articles the stage looks
+again at the stories touched since the last look:
+
+- merge: each touched story against its nearest live stories (centroid index). The pair
+  score is a linear function of story-to-story features: average link (mean cosine over
+  all member pairs, from the vector sums alone), IDF-weighted title-word similarity and
+  entity similarity. Pairs are merged greedily, best first, while the best is above
+  ``merge_threshold``; the larger story keeps its id.
+- split: a touched story with enough members is bisected by spherical 2-means over all
+  its member vectors; the two parts are scored with the same pair score and split when it
+  is below ``split_threshold`` (lower than the merge threshold, so a split is never merged
+  straight back).
+
+Stories an editor has shaped (``locked``) are never merged or split: what an editor
+decided is not undone here. Each change comes back with its score and features, the
+reason the stage stores in the audit log and writes to the structured log.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clustering.settings import ClusteringSettings
+from clustering.state import ArticleFeatures, StoryState
+from clustering.streaming import StreamingClusterer
+from clustering.words import DocFrequencies
+
+PAIR_FEATURES = ("average", "words", "entities")
+KMEANS_ROUNDS = 10  # 2-means converges in a few rounds on unit vectors
+
+
+@dataclass
+class Change:
+    """One consolidation: ``kind`` "merge" folds ``other`` into ``story``; "split" moves
+    ``articles`` out of ``story`` into the new ``other``."""
+
+    kind: str
+    story: Hashable
+    other: Hashable
+    score: float
+    features: dict[str, float]
+    articles: list = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        feats = ", ".join(f"{k} {v:.2f}" for k, v in self.features.items())
+        if self.kind == "merge":
+            return f"stories converged: pair score {self.score:.2f} ({feats})"
+        return f"story drifted in two: score between the parts {self.score:.2f} ({feats})"
+
+
+def _weighted_cosine(a: Counter, b: Counter, weight: Callable[[str], float]) -> float:
+    if not a or not b:
+        return 0.0
+    wa = {k: v * weight(k) for k, v in a.items() if v > 0}
+    wb = {k: v * weight(k) for k, v in b.items() if v > 0}
+    dot = sum(v * wb.get(k, 0.0) for k, v in wa.items())
+    na = math.sqrt(sum(v * v for v in wa.values()))
+    nb = math.sqrt(sum(v * v for v in wb.values()))
+    return dot / (na * nb) if na > 0 and nb > 0 else 0.0
+
+
+def pair_features(a: StoryState, b: StoryState, df: DocFrequencies | None) -> dict[str, float]:
+    """Story-to-story similarity; the average link is exact from the vector sums:
+    mean over member pairs of cos(x, y) = (sum_a . sum_b) / (n_a n_b)."""
+    n = max(1, a.n) * max(1, b.n)
+    idf = df.idf if df is not None else (lambda _w: 1.0)
+    return {
+        "average": float(a.vsum @ b.vsum) / n,
+        "words": _weighted_cosine(a.words, b.words, idf),
+        "entities": _weighted_cosine(a.entities, b.entities, lambda _e: 1.0),
+    }
+
+
+def pair_score(feats: dict[str, float], settings: ClusteringSettings) -> float:
+    return sum(float(getattr(settings, f"merge_w_{k}")) * feats[k] for k in PAIR_FEATURES)
+
+
+def merged_state(keep: StoryState, other: StoryState, keep_recent: int) -> StoryState:
+    """The state of two stories as one; recent members ordered by each story's last time."""
+    first, second = sorted((keep, other), key=lambda s: (s.last is None, s.last))
+    assert first.recent_vecs is not None and second.recent_vecs is not None
+    times = [t for t in (keep.first, other.first) if t is not None]
+    lasts = [t for t in (keep.last, other.last) if t is not None]
+    return StoryState(
+        vsum=keep.vsum + other.vsum,
+        n=keep.n + other.n,
+        entities=keep.entities + other.entities,
+        sources=keep.sources + other.sources,
+        words=keep.words + other.words,
+        first=min(times) if times else None,
+        last=max(lasts) if lasts else None,
+        recent_ids=(first.recent_ids + second.recent_ids)[-keep_recent:],
+        recent_vecs=np.vstack([first.recent_vecs, second.recent_vecs])[-keep_recent:],
+    )
+
+
+def _best_merge(
+    cl: StreamingClusterer, touched: set, locked: Callable[[Hashable], bool]
+) -> Change | None:
+    s = cl.settings
+    best: Change | None = None
+    for sid in touched:
+        st = cl.stories.get(sid)
+        if st is None or locked(sid):
+            continue
+        for oid in cl.nearest_stories(st.centroid, s.merge_candidates):
+            if oid == sid or locked(oid):
+                continue
+            other = cl.stories[oid]
+            feats = pair_features(st, other, cl.df)
+            sc = pair_score(feats, s)
+            if sc >= s.merge_threshold and (best is None or sc > best.score):
+                first = (st.n, -_order(sid)) >= (other.n, -_order(oid))
+                keep, gone = (sid, oid) if first else (oid, sid)
+                best = Change("merge", keep, gone, sc, feats)
+    return best
+
+
+def _order(sid: Hashable) -> float:
+    """Older (smaller) ids keep their identity on ties; non-numeric ids tie."""
+    return float(sid) if isinstance(sid, int | float) else 0.0
+
+
+def two_means(vectors: np.ndarray) -> np.ndarray:
+    """Spherical 2-means, seeded by the member least like the centroid and the member least
+    like that one: deterministic, and the seeds sit in the two ends of a drifted story."""
+    c = vectors.sum(axis=0)
+    c = c / (np.linalg.norm(c) or 1.0)
+    a = vectors[int(np.argmin(vectors @ c))]
+    b = vectors[int(np.argmin(vectors @ a))]
+    centers = np.stack([b, a])
+    labels = np.zeros(len(vectors), dtype=int)
+    for _ in range(KMEANS_ROUNDS):
+        new = np.argmax(vectors @ centers.T, axis=1)
+        if new.min() == new.max():
+            return new
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        centers = np.stack([vectors[labels == k].sum(axis=0) for k in (0, 1)])
+        centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    return labels
+
+
+def plan_split(
+    members: Sequence[ArticleFeatures], settings: ClusteringSettings, df: DocFrequencies | None
+) -> tuple[list[ArticleFeatures], list[ArticleFeatures], float, dict] | None:
+    """(kept part, split-off part, score, features) when the story holds two, else None.
+    The larger part keeps the story (its id, its draft, its links)."""
+    if len(members) < settings.split_min_members:
+        return None
+    vecs = np.stack([np.asarray(m.vector, dtype=np.float32) for m in members])
+    labels = two_means(vecs)
+    parts = [[m for m, lab in zip(members, labels, strict=True) if lab == k] for k in (0, 1)]
+    if min(len(p) for p in parts) < settings.split_min_part:
+        return None
+    states = []
+    for part in parts:
+        st = StoryState.empty(vecs.shape[1])
+        for art in sorted(part, key=lambda a: a.published):
+            st.add(art, settings.recent_members)
+        states.append(st)
+    feats = pair_features(states[0], states[1], df)
+    sc = pair_score(feats, settings)
+    if sc >= settings.split_threshold:
+        return None
+    keep, off = sorted(parts, key=len, reverse=True)
+    return keep, off, sc, feats
+
+
+def consolidate(
+    cl: StreamingClusterer,
+    touched: set,
+    *,
+    apply: Callable[[Change], None],
+    locked: Callable[[Hashable], bool] = lambda _sid: False,
+    members: Callable[[Hashable], Sequence[ArticleFeatures]] | None = None,
+    new_story_id: Callable[[list[ArticleFeatures]], Hashable] | None = None,
+) -> list[Change]:
+    """Merge converged and split drifted stories among `touched`, updating the clusterer.
+
+    `apply` records each change in the caller's own books (the store, or the evaluation's
+    labels) right after the clusterer made it, so `members` always sees the stories as
+    they are now. `locked(story)` is true for stories an editor has shaped: those are
+    never merged or split. Splitting needs every member's features (`members`) and a way to open a
+    story (`new_story_id`); without them only merges are considered."""
+    s = cl.settings
+    changes: list[Change] = []
+    touched = {sid for sid in touched if sid in cl.stories}
+    while (change := _best_merge(cl, touched, locked)) is not None:
+        cl.merge_stories(change.story, change.other)
+        touched.discard(change.other)
+        touched.add(change.story)
+        apply(change)
+        changes.append(change)
+    if members is None or new_story_id is None:
+        return changes
+    for sid in sorted(touched, key=_order):
+        st = cl.stories.get(sid)
+        if st is None or locked(sid) or not (s.split_min_members <= st.n <= s.split_max_members):
+            continue
+        plan = plan_split(members(sid), s, cl.df)
+        if plan is None:
+            continue
+        keep, off, sc, feats = plan
+        new_id = new_story_id(off)
+        cl.split_story(sid, new_id, keep, off)
+        change = Change("split", sid, new_id, sc, feats, [a.id for a in off])
+        apply(change)
+        changes.append(change)
+    return changes
