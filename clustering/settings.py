@@ -38,6 +38,13 @@ class ClusteringSettings(Section):
     index_ef: int = Field(64, gt=0, description="HNSW search breadth (recall vs speed).")
     index_m: int = Field(16, gt=1, description="HNSW links per node (recall vs memory).")
     index_ef_construction: int = Field(100, gt=0, description="HNSW build breadth.")
+    reindex_cosine: float = Field(
+        0.995,
+        ge=0,
+        le=1,
+        description="A story's centroid is moved in the index only once it has drifted below "
+        "this cosine from the indexed point (each move costs an HNSW insertion).",
+    )
     # --- score weights (linear; learnable) ------------------------------------------------
     # Fitted by logistic regression on teacher-forced (article, live story) pairs of half the
     # UCI development stories (content features), recency and threshold then set on that

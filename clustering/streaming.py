@@ -53,6 +53,7 @@ class StreamingClusterer:
         self._members: VectorIndex | None = None
         self._member_story: dict[Hashable, Hashable] = {}
         self._member_keys: dict[Hashable, set] = {}
+        self._indexed: dict[Hashable, np.ndarray] = {}  # centroid as the index holds it
         self._expiry: list[tuple[datetime, int, Hashable]] = []
         self._tick = 0
         self.df = DocFrequencies()  # title-word frequencies over the live stories
@@ -72,7 +73,13 @@ class StreamingClusterer:
         assert self._centroids is not None and self._members is not None
         assert st.recent_vecs is not None
         self.stories[story_id] = st
-        self._centroids.upsert(story_id, st.centroid)
+        centroid = st.centroid
+        indexed = self._indexed.get(story_id)
+        if indexed is None or float(indexed @ centroid) < self.settings.reindex_cosine:
+            # An HNSW move costs an insertion; the scores always use the exact state, so the
+            # index point only needs to stay close enough for the story to be found.
+            self._centroids.upsert(story_id, centroid)
+            self._indexed[story_id] = centroid
         wanted = {
             ("m", story_id, aid): vec
             for aid, vec in zip(st.recent_ids, st.recent_vecs, strict=True)
@@ -126,7 +133,9 @@ class StreamingClusterer:
             if st.last is not None:
                 self._tick += 1
                 heapq.heappush(self._expiry, (st.last, self._tick, sid))
-        self._centroids.insert_many(keys, np.stack([parsed[k].centroid for k in keys]))
+        centroids = np.stack([parsed[k].centroid for k in keys])
+        self._centroids.insert_many(keys, centroids)
+        self._indexed.update(zip(keys, centroids, strict=True))
         if member_keys:
             self._members.insert_many(member_keys, np.stack(member_vecs))
 
@@ -202,6 +211,7 @@ class StreamingClusterer:
             return
         self.df.remove(st.words, st.n)
         self._centroids.remove(story_id)
+        self._indexed.pop(story_id, None)
         for key in self._member_keys.pop(story_id, set()):
             self._members.remove(key)
             self._member_story.pop(key, None)
