@@ -4,7 +4,8 @@ Usage: PYTHONPATH=. python bench/bench_nlp.py [DIR] [--quick] [--repeat K]
 
 Times the full analysis (spaCy + entities, figures, quotes) as the stage runs it, and spaCy's
 nlp.pipe alone for comparison, after the pipeline is loaded (the daemon loads it once).
-Words are whitespace-separated tokens of the gold texts. The box is shared: the load average
+Words are whitespace-separated tokens of the gold texts (spaCy's own "words/s" counts its
+tokens, punctuation included; the ratio is printed). The box is shared: the load average
 is printed with each figure, and the per-process rate is total words/s over processes.
 Reference: spaCy's published CPU speed — en_core_web_sm's meta.json "performance.speed"
 (words/s, measured by Explosion on their hardware) and, from spaCy's Facts & Figures page
@@ -15,13 +16,14 @@ Reference: spaCy's published CPU speed — en_core_web_sm's meta.json "performan
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import time
 from pathlib import Path
 
 from nlp.analyse import analyse_texts
-from nlp.pipelines import load_pipeline, model_for
+from nlp.pipelines import model_for, pipeline_for
 from nlp.settings import NlpSettings
 
 _SHARED = Path(os.environ.get("STORYLOOM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -53,7 +55,7 @@ def main() -> None:
     words = sum(len(t.split()) for t in texts)
     base = NlpSettings()
     model = model_for("en", base)
-    nlp = load_pipeline(model, tuple(base.exclude_components))
+    nlp = pipeline_for(model, base)
     published = (nlp.meta.get("performance") or {}).get("speed")
     print(f"corpus: {len(texts)} gold texts, {words:,} words; model {model}")
     print(
@@ -66,24 +68,34 @@ def main() -> None:
         )
     print(f"spaCy Facts & Figures, en_core_web_lg CPU: {FACTS_FIGURES_LG_CPU_WPS:,} words/s")
     langs = ["en"] * len(texts)
+    stock_settings = base.model_copy(update={"compiled_pos": False})
+    stock = pipeline_for(model, stock_settings)
+    sample = texts[:20]
+    tokens = sum(len(d) for d in nlp.pipe(sample, batch_size=base.batch_size))
+    per_word = tokens / sum(len(t.split()) for t in sample)
+    print(f"spaCy tokens (punctuation included) per word, first 20 texts: {per_word:.2f}")
+    variants = [("full analysis", base)]
+    if base.compiled_pos:
+        variants.append(("full analysis, stock attribute_ruler", stock_settings))
     for run in range(args.repeat):
-        t0 = time.perf_counter()
-        for _ in nlp.pipe(texts, batch_size=base.batch_size):
-            pass
-        wps = words / (time.perf_counter() - t0)
-        print(
-            f"[run {run + 1}] spaCy nlp.pipe only, 1 process: {wps:,.0f} words/s "
-            f"(load {_loadavg()})"
-        )
-        for n in (1, 2):
-            settings = base.model_copy(update={"n_process": n, "multiprocess_min_chars": 0})
+        for label, pipeline in (("compiled POS", nlp), ("stock", stock)):
+            t0 = time.perf_counter()
+            for _ in pipeline.pipe(texts, batch_size=base.batch_size):
+                pass
+            wps = words / (time.perf_counter() - t0)
+            print(
+                f"[run {run + 1}] spaCy nlp.pipe only ({label}), 1 process: {wps:,.0f} words/s "
+                f"(load {_loadavg()})"
+            )
+        for (label, variant), n in itertools.product(variants, (1, 2)):
+            settings = variant.model_copy(update={"n_process": n, "multiprocess_min_chars": 0})
             t0 = time.perf_counter()
             results = analyse_texts(texts, langs, settings)
             secs = time.perf_counter() - t0
             facts = sum(len(r["facts"]) for r in results)
             quotes = sum(len(r["quotes"]) for r in results)
             print(
-                f"[run {run + 1}] full analysis, {n} process{'es' if n > 1 else ''}: "
+                f"[run {run + 1}] {label}, {n} process{'es' if n > 1 else ''}: "
                 f"{words / secs:,.0f} words/s ({words / secs / n:,.0f} per process), {secs:.1f} s, "
                 f"{facts} figures, {quotes} quotes (load {_loadavg()})"
             )

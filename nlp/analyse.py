@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from nlp.entities import entities_from_mentions, name_resolver
 from nlp.facts import facts_from_doc, rule_facts
-from nlp.pipelines import has_ner, load_pipeline, model_for, normalise_lang
+from nlp.pipelines import has_ner, model_for, normalise_lang, pipeline_for
 from nlp.quotes import quotes_from_doc
 from nlp.settings import NlpSettings
 from nlp.textcheck import Checked, check_text
@@ -84,7 +84,7 @@ def _run_group(
     """Analyse texts that share one pipeline, in this process."""
     global _worker_settings
     _worker_settings = settings
-    nlp = load_pipeline(model, tuple(settings.exclude_components))
+    nlp = pipeline_for(model, settings)
     ner = has_ner(nlp)
     out = []
     docs = nlp.pipe((c.text for c, _, _ in items), batch_size=settings.batch_size)
@@ -161,7 +161,7 @@ def analyse_texts(
         if _pool_context().get_start_method() == "fork":
             # load once here; forked workers inherit the loaded pipeline instead of each
             # spending seconds loading their own copy
-            load_pipeline(model, tuple(settings.exclude_components))
+            pipeline_for(model, settings)
         sizes = {i: len(prepared[i][0].text) for i in idx}
         chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
         with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:

