@@ -85,25 +85,6 @@ def pair_score(feats: dict[str, float], settings: ClusteringSettings) -> float:
     return sum(float(getattr(settings, f"merge_w_{k}")) * feats[k] for k in PAIR_FEATURES)
 
 
-def merged_state(keep: StoryState, other: StoryState, keep_recent: int) -> StoryState:
-    """The state of two stories as one; recent members ordered by each story's last time."""
-    first, second = sorted((keep, other), key=lambda s: (s.last is None, s.last))
-    assert first.recent_vecs is not None and second.recent_vecs is not None
-    times = [t for t in (keep.first, other.first) if t is not None]
-    lasts = [t for t in (keep.last, other.last) if t is not None]
-    return StoryState(
-        vsum=keep.vsum + other.vsum,
-        n=keep.n + other.n,
-        entities=keep.entities + other.entities,
-        sources=keep.sources + other.sources,
-        words=keep.words + other.words,
-        first=min(times) if times else None,
-        last=max(lasts) if lasts else None,
-        recent_ids=(first.recent_ids + second.recent_ids)[-keep_recent:],
-        recent_vecs=np.vstack([first.recent_vecs, second.recent_vecs])[-keep_recent:],
-    )
-
-
 def _best_merge(
     cl: StreamingClusterer, touched: set, locked: Callable[[Hashable], bool]
 ) -> Change | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select, union, update
 
@@ -133,8 +133,6 @@ def consolidate_stored(
 def run_consolidate(engine: Engine, config: Config, now: datetime | None = None) -> dict:
     """A pass over every live story (the `consolidate` command; the stage itself only
     revisits the stories it touched)."""
-    from datetime import timedelta
-
     from clustering.stage import load_clusterer
 
     now = now or utcnow()

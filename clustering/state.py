@@ -17,6 +17,7 @@ import numpy as np
 from clustering.words import title_words
 
 STATE_VERSION = 2
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -151,3 +152,22 @@ def story_state_from_articles(arts: Sequence[ArticleFeatures], keep_recent: int 
     for art in sorted(arts, key=lambda a: _utc(a.published)):
         st.add(art, keep_recent)
     return st.to_json()
+
+
+def merged_state(keep: StoryState, other: StoryState, keep_recent: int) -> StoryState:
+    """The state of two stories as one; recent members ordered by each story's last time."""
+    first, second = sorted((keep, other), key=lambda s: (s.last is None, s.last or _EPOCH))
+    assert first.recent_vecs is not None and second.recent_vecs is not None
+    times = [t for t in (keep.first, other.first) if t is not None]
+    lasts = [t for t in (keep.last, other.last) if t is not None]
+    return StoryState(
+        vsum=keep.vsum + other.vsum,
+        n=keep.n + other.n,
+        entities=keep.entities + other.entities,
+        sources=keep.sources + other.sources,
+        words=keep.words + other.words,
+        first=min(times) if times else None,
+        last=max(lasts) if lasts else None,
+        recent_ids=(first.recent_ids + second.recent_ids)[-keep_recent:],
+        recent_vecs=np.vstack([first.recent_vecs, second.recent_vecs])[-keep_recent:],
+    )

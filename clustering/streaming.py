@@ -20,7 +20,12 @@ import numpy as np
 from clustering.ann import VectorIndex
 from clustering.score import features, score
 from clustering.settings import ClusteringSettings
-from clustering.state import ArticleFeatures, StoryState, story_state_from_articles
+from clustering.state import (
+    ArticleFeatures,
+    StoryState,
+    merged_state,
+    story_state_from_articles,
+)
 from clustering.words import DocFrequencies
 
 logger = logging.getLogger(__name__)
@@ -230,8 +235,6 @@ class StreamingClusterer:
 
     def merge_stories(self, keep: Hashable, gone: Hashable) -> dict:
         """Fold live story `gone` into `keep`; returns keep's new state."""
-        from clustering.consolidate import merged_state
-
         a, b = self.stories[keep], self.stories[gone]
         state = merged_state(a, b, self.settings.recent_members)
         self.remove_story(gone)
