@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-
-from drafts.candidates import Article, Pool, build_pool, entity_hits, make_article, merge_entities
-from drafts.embed import Encoder, unit
-from drafts.model import Draft
+from drafts.candidates import build_pool, entity_hits, make_article, merge_entities
+from drafts.embed import Encoder
+from drafts.entities import clean_entities
+from drafts.headline import pick_dek, pick_headline
+from drafts.model import Draft, Stray
 from drafts.sections import (
     UNLABELLED,
     build_takes,
@@ -23,43 +23,12 @@ from drafts.sections import (
     pick_cues,
     pick_numbers,
     pick_summary,
-    short_enough,
 )
 from drafts.settings import DraftSettings
-from drafts.text import clean_headline
+from drafts.stray import find_strays
+from drafts.takes import gist_mask, syndicated
 
 logger = logging.getLogger(__name__)
-
-
-def _headline(articles: list[Article], pool: Pool, encode: Encoder, s: DraftSettings) -> str:
-    """The most central cleaned title; a title cut short ("...") loses to a whole one."""
-    outlets = {a.outlet for a in articles}
-    raw = [a.title for a in articles if a.title]
-    cleaned = [clean_headline(t, outlets) for t in raw]
-    pairs = [(r, c) for r, c in zip(raw, cleaned, strict=True) if c]
-    if not pairs:
-        return pool.texts[int(np.argmax(pool.vecs @ pool.centroid))] if pool.texts else ""
-    vecs = encode([c for _, c in pairs])
-    centre = unit(vecs.mean(axis=0))
-    score = vecs @ centre
-    cut = np.array([r.rstrip().endswith(("...", "…")) for r, _ in pairs])
-    score = score - s.headline_truncated_penalty * cut
-    return pairs[int(np.argmax(score))][1]
-
-
-def _dek(pool: Pool, headline: str, encode: Encoder, s: DraftSettings) -> tuple[str, int | None]:
-    """The most central short sentence that is not the headline again."""
-    if not pool.texts:
-        return "", None
-    hv = encode([headline])[0] if headline else None
-    for i in map(int, np.argsort(-(pool.vecs @ pool.centroid))):
-        text = pool.texts[i]
-        if not short_enough(text, s.dek_max_words) or text.rstrip().endswith(("...", "…")):
-            continue
-        if hv is not None and float(pool.vecs[i] @ hv) >= s.near_duplicate:
-            continue
-        return pool.texts[i], i
-    return "", None
 
 
 def _heads(entities: list[dict[str, Any]], n_articles: int, n: int) -> list[str]:
@@ -94,19 +63,39 @@ def build_draft(
     regions: the configured sources' countries, for the Coverage blindspots.
     """
     s = settings
-    articles = [make_article(m, analyses.get(int(m["id"]))) for m in members]
-    pool = build_pool(articles, s, encode)
-    entities = merge_entities(articles)
+    every = [make_article(m, analyses.get(int(m["id"]))) for m in members]
+    pool = build_pool(every, s, encode)
+    have = [k for k, a in enumerate(every) if a.sents]
+    out_k, fit, cohesion = find_strays(pool.article_vecs, have, s.stray_margin, s.stray_min_members)
+    out_k = {k for k in out_k if fit[k] < s.stray_max_fit}
+    stray: list[Stray] = [
+        {
+            "article_id": every[k].id,
+            "outlet": every[k].outlet,
+            "title": every[k].title,
+            "url": every[k].url,
+            "fit": round(fit[k], 3),
+            "cohesion": round(cohesion, 3),
+        }
+        for k in sorted(out_k)
+    ]
+    articles = [a for k, a in enumerate(every) if k not in out_k]
+    if out_k:  # the story's core only: a stray supplies nothing (vectors are cached)
+        pool = build_pool(articles, s, encode)
+    entities = clean_entities(
+        merge_entities(articles), pool.texts, s.generic_entities, s.entity_lower_share
+    )
     hits = entity_hits(pool.texts, entities[: s.main_entities])
 
-    headline = _headline(articles, pool, encode, s)
-    dek, dek_i = _dek(pool, headline, encode, s)
+    headline = pick_headline(articles, pool, encode, s)
+    dek, dek_i = pick_dek(pool, headline, encode, s)
     summary = pick_summary(pool, articles, hits, s, exclude={dek_i} if dek_i is not None else set())
     taken = {i for i, t in enumerate(pool.texts) if t in {x["text"] for x in summary} or i == dek_i}
-    why = pick_cues(pool, articles, s.why_cues, s.why_max, s, taken)
-    watch = pick_cues(pool, articles, s.watch_cues, s.watch_max, s, taken)
-    picks = distinct_sentences(pool, articles, hits, s)
-    takes = build_takes(pool, articles, picks, list(taxonomy), s.quote_max_words)
+    watch = pick_cues(pool, articles, s.watch_cues, s.watch_max, s, taken, s.watch_headings)
+    why = pick_cues(pool, articles, s.why_cues, s.why_max, s, taken, s.why_headings)
+    picks = distinct_sentences(pool, articles, hits, s, eligible=gist_mask(pool))
+    reprints = syndicated(pool, articles, s)
+    takes = build_takes(pool, articles, picks, list(taxonomy), s.quote_max_words, reprints)
     numbers = pick_numbers(articles, s, encode, pool.centroid)
 
     take_regions = {it["region"] for g in takes for it in g["items"]}
@@ -142,6 +131,7 @@ def build_draft(
             {"text": e["text"], "label": e["label"], "count": e["count"]}
             for e in entities[: s.entities_max]
         ],
+        "stray": stray,
         "edited": {},
         "new_since_last_look": {"takes": [], "numbers": []},
     }

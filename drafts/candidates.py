@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from drafts.embed import Encoder, unit
+from drafts.outline import headings, section_of
 from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, split_sentences, word_count
 from ingest.urls import region_from_host
@@ -42,6 +43,8 @@ class Article:
     lens_provenance: str
     lens_confidence: float | None
     analysis: dict[str, Any]
+    author: str | None = None
+    published: Any = None
     sents: list[int] = field(default_factory=list)  # indexes into Pool.texts
 
 
@@ -55,6 +58,8 @@ class Pool:
     vecs: np.ndarray
     centroid: np.ndarray
     article_vecs: np.ndarray  # one unit vector per article (mean of its sentences)
+    finite: list[bool | None] = field(default_factory=list)  # analysis: has a finite verb
+    section: list[str | None] = field(default_factory=list)  # the heading it sits under
 
 
 def resolve_region(m: dict[str, Any]) -> str:
@@ -85,6 +90,8 @@ def make_article(m: dict[str, Any], analysis: dict[str, Any] | None) -> Article:
         lens_provenance=lens.get("provenance") or "none",
         lens_confidence=lens.get("confidence"),
         analysis=data,
+        author=m.get("author"),
+        published=m.get("published_at"),
     )
 
 
@@ -106,20 +113,28 @@ def _usable(t: str, s: DraftSettings, boiler: re.Pattern[str]) -> bool:
 
 
 def article_sentences(a: Article, s: DraftSettings) -> list[tuple[int, str]]:
-    """(number, text) of the leading usable sentences of an article, each verbatim in it.
+    """(number, text) of the leading usable sentences of an article, each verbatim in it."""
+    return [(i, t) for i, t, _, _ in article_sentence_rows(a, s)]
+
+
+def article_sentence_rows(
+    a: Article, s: DraftSettings
+) -> list[tuple[int, str, bool | None, str | None]]:
+    """(number, text, finite, section heading) of the leading usable sentences.
 
     A title-only article (headline feeds, title archives) offers its title as its one
     sentence; its body is the title again, so splitting it would only cut it into pieces.
     """
     boiler = cue_pattern(s.boilerplate_cues)
     if a.title and a.text.strip() in ("", a.title):
-        return [(-1, a.title)] if _usable(a.title, s, boiler) else []
+        return [(-1, a.title, None, None)] if _usable(a.title, s, boiler) else []
     sents = a.analysis.get("sentences") if isinstance(a.analysis, dict) else None
     body_start = int(a.analysis.get("body_start") or 0) if sents else 0
     if not sents:
         sents = split_sentences(a.text)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool | None, str | None]] = []
     seen: set[str] = set()
+    outline = headings(a.text)
     for k, sent in enumerate(sents):
         if len(out) >= s.max_sentences_per_article:
             break
@@ -128,9 +143,10 @@ def article_sentences(a: Article, s: DraftSettings) -> list[tuple[int, str]]:
             if t in seen or not _usable(t, s, boiler) or t not in a.text:
                 continue
             seen.add(t)
-            out.append((int(sent.get("i", k)), t))
+            head = section_of(a.text, outline, t)
+            out.append((int(sent.get("i", k)), t, sent.get("finite"), head))
     if not out and a.title and _usable(a.title, s, boiler):
-        out.append((-1, a.title))
+        out.append((-1, a.title, None, None))
     return out
 
 
@@ -146,13 +162,18 @@ def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Po
     texts: list[str] = []
     owner: list[int] = []
     sent_i: list[int] = []
+    finite: list[bool | None] = []
+    section: list[str | None] = []
     cap = per_article_cap(len(articles), s)
     for k, a in enumerate(articles):
-        for i, t in article_sentences(a, s)[:cap]:
+        a.sents = []
+        for i, t, fin, head in article_sentence_rows(a, s)[:cap]:
             a.sents.append(len(texts))
             texts.append(t)
             owner.append(k)
             sent_i.append(i)
+            finite.append(fin)
+            section.append(head)
     vecs = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     dim = vecs.shape[1] if vecs.ndim == 2 else 1
     art = np.zeros((len(articles), dim), dtype=np.float32)
@@ -162,7 +183,7 @@ def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Po
     # Each article weighs the same in the centroid, however long it is.
     have = [k for k, a in enumerate(articles) if a.sents]
     centroid = unit(art[have].mean(axis=0)) if have else np.zeros(dim, dtype=np.float32)
-    return Pool(texts, owner, sent_i, vecs, centroid, art)
+    return Pool(texts, owner, sent_i, vecs, centroid, art, finite, section)
 
 
 def _key(text: str) -> str:

@@ -16,7 +16,9 @@ Shape (keys of `Draft`):
   takes: [TakeGroup]             - one group per lens, one item per article
   coverage: Coverage             - configured lenses and regions with no take
   related: [Related]             - nearby stories (slug, title)
-  entities: [Entity]             - canonical entities by salience
+  entities: [Entity]             - canonical entities by salience (demonyms folded into
+                                   their country, generic tokens out)
+  stray: [Stray]                 - members possibly not this story (they supply nothing)
   edited: {field: EditInfo}      - fields an editor wrote or approved (set by current_draft)
   new_since_last_look: NewSince  - takes and figures new since the user's last look
 """
@@ -87,6 +89,7 @@ class TakeItem(TypedDict):
     url: str
     lens_provenance: str
     lens_confidence: float | None
+    also_ran: list[str]  # outlets that printed the same copy (syndication), folded here
 
 
 class TakeGroup(TypedDict):
@@ -108,6 +111,17 @@ class Entity(TypedDict):
     text: str
     label: str
     count: int
+
+
+class Stray(TypedDict):
+    """A member far below the story's cohesion: shown, supplies nothing."""
+
+    article_id: int
+    outlet: str
+    title: str
+    url: str
+    fit: float  # cosine to the other members
+    cohesion: float  # the story's median fit
 
 
 class EditInfo(TypedDict):
@@ -136,6 +150,7 @@ class Draft(TypedDict):
     coverage: Coverage
     related: list[Related]
     entities: list[Entity]
+    stray: list[Stray]
     edited: dict[str, EditInfo]
     new_since_last_look: NewSince
 

@@ -15,7 +15,9 @@ import numpy as np
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
+from drafts.outline import under
 from drafts.settings import DraftSettings
+from drafts.shape import is_claim, quotes_balanced
 from drafts.text import cue_pattern, word_count
 
 UNLABELLED = "unlabelled"
@@ -74,6 +76,22 @@ def pick_summary(
     ]
 
 
+_DEFINITION = re.compile(
+    r"^(?:the |a |an )?[\w'’ -]{1,60}?\b(?:is|are|refers to|covers|describes|means)\s+"
+    r"(?:a|an|the|how|what|when|where|any|all)\b",
+    re.I,
+)
+
+
+def _headed(pool: Pool, heads: list[str], taken: set[int], ok: np.ndarray) -> list[int]:
+    """Sentences under a source's own heading for the section, in the source's order."""
+    return [
+        i
+        for i in range(len(pool.texts))
+        if i not in taken and ok[i] and under(pool.section[i], heads)
+    ]
+
+
 def pick_cues(
     pool: Pool,
     articles: list[Article],
@@ -81,17 +99,32 @@ def pick_cues(
     limit: int,
     s: DraftSettings,
     taken: set[int],
+    heads: list[str] | None = None,
 ) -> list[CueItem]:
-    """The most central on-topic sentences that carry one of the cues, as suggestions."""
+    """Suggestions for a cue section: first the sentences a source wrote under its own
+    heading for it ("What to watch", "Why it matters"), then the most central on-topic
+    sentences that carry one of the cues. Never a question, a definition ("The beat covers
+    how ...") or a line cut inside a quotation."""
     if limit <= 0 or not pool.texts:
         return []
     pat = cue_pattern(cues)
     cent = pool.vecs @ pool.centroid
-    order = np.argsort(-cent)
+    ok = np.array(
+        [quotes_balanced(t) and not t.rstrip().endswith("?") for t in pool.texts], dtype=bool
+    )
+    order = [*_headed(pool, heads or [], taken, ok), *map(int, np.argsort(-cent))]
+    headed = set(order[: len(order) - len(pool.texts)])
     out: list[CueItem] = []
     chosen: list[int] = []
-    for i in map(int, order):
-        if i in taken or cent[i] < s.take_on_topic or not pat.search(pool.texts[i]):
+    for i in order:
+        if i in taken or not ok[i]:
+            continue
+        if i not in headed and (
+            cent[i] < s.take_on_topic
+            or not pat.search(pool.texts[i])
+            or _DEFINITION.match(pool.texts[i])
+            or not is_claim(pool.texts[i], pool.finite[i])
+        ):
             continue
         if chosen and float(np.max(pool.vecs[chosen] @ pool.vecs[i])) >= s.near_duplicate:
             continue
@@ -319,10 +352,18 @@ def pick_numbers(
     return out
 
 
+_QUOTE_MIN_WORDS = 4
+
+
 def _quote(a: Article, max_words: int) -> dict[str, Any] | None:
-    """A quote for the take: attributed before anonymous, short enough to read in the list
-    before long, then the longest."""
-    quotes = [q for q in a.analysis.get("quotes") or [] if (q.get("text") or "").strip()]
+    """A quote for the take: only an attributed one of a few words at least (a quoted term
+    with nobody saying it is not a quote), short enough to read in the list before long,
+    then the longest."""
+    quotes = [
+        q
+        for q in a.analysis.get("quotes") or []
+        if q.get("speaker") and word_count(q.get("text") or "") >= _QUOTE_MIN_WORDS
+    ]
     if not quotes:
         return None
     q = max(
@@ -337,7 +378,12 @@ def _quote(a: Article, max_words: int) -> dict[str, Any] | None:
 
 
 def distinct_sentences(
-    pool: Pool, articles: list[Article], hits: np.ndarray, s: DraftSettings, chunk: int = 1024
+    pool: Pool,
+    articles: list[Article],
+    hits: np.ndarray,
+    s: DraftSettings,
+    chunk: int = 1024,
+    eligible: np.ndarray | None = None,
 ) -> dict[int, int]:
     """Per article, the sentence that says what the other articles do not.
 
@@ -366,6 +412,8 @@ def distinct_sentences(
         rest = total - pool.article_vecs[k]
         norm = float(np.linalg.norm(rest))
         idx = np.asarray(a.sents)
+        if eligible is not None and eligible[idx].any():
+            idx = idx[eligible[idx]]  # a gist is a claim, not a heading, label or caption
         if norm == 0:  # the only article with sentences: its most central sentence
             out[k] = int(idx[np.argmax(pool.vecs[idx] @ pool.centroid)])
             continue
@@ -386,11 +434,17 @@ def build_takes(
     picks: dict[int, int],
     taxonomy: list[str],
     quote_max_words: int,
+    reprints: dict[int, list[int]] | None = None,
 ) -> list[TakeGroup]:
-    """Takes grouped by lens, taxonomy order first, then other lenses, unlabelled last."""
+    """Takes grouped by lens, taxonomy order first, then other lenses, unlabelled last.
+
+    reprints: representative -> members printing the same copy; those get no take of their
+    own and are named under the representative's "also_ran"."""
     by_lens: dict[str, list[TakeItem]] = {}
+    reprints = reprints or {}
+    folded = {k for ks in reprints.values() for k in ks}
     for k, a in enumerate(articles):
-        if k not in picks:
+        if k not in picks or k in folded:
             continue
         by_lens.setdefault(a.lens, []).append(
             {
@@ -403,6 +457,7 @@ def build_takes(
                 "url": a.url,
                 "lens_provenance": a.lens_provenance,
                 "lens_confidence": a.lens_confidence,
+                "also_ran": sorted({articles[j].outlet for j in reprints.get(k, [])}),
             }
         )
     rank = {lens: i for i, lens in enumerate(taxonomy)}

@@ -36,8 +36,9 @@ _WHY_CUES = [
 _WATCH_CUES = [
     "will",
     "whether",
-    "expected",
-    "expects",
+    "is expected to",
+    "are expected to",
+    "expects to",
     "could",
     "plans to",
     "planned",
@@ -50,10 +51,74 @@ _WATCH_CUES = [
     "is set to",
     "are set to",
     "scheduled",
-    "likely",
+    "likely to",
     "forecast",
-    "due to",
+    "is due",
+    "are due",
     "pending",
+    "by the end of",
+]
+_WATCH_HEADINGS = [
+    "what to watch",
+    "what's next",
+    "what’s next",
+    "what comes next",
+    "outlook",
+    "looking ahead",
+    "next steps",
+    "what happens next",
+]
+_WHY_HEADINGS = [
+    "why it matters",
+    "why this matters",
+    "why it's important",
+    "why it’s important",
+    "the big picture",
+    "what it means",
+]
+# Acronyms and words NER takes for names that name no one in particular.
+_GENERIC_ENTITIES = [
+    "AI",
+    "A.I.",
+    "API",
+    "APIs",
+    "CEO",
+    "CFO",
+    "CTO",
+    "COO",
+    "IPO",
+    "GPU",
+    "GPUs",
+    "CPU",
+    "SDK",
+    "LLM",
+    "LLMs",
+    "App",
+    "Apps",
+    "PC",
+    "TV",
+    "IT",
+    "UI",
+    "VR",
+    "AR",
+    "ML",
+    "SaaS",
+    "ESG",
+    "GDP",
+    "CPI",
+    "NFT",
+    "EV",
+    "EVs",
+    "FAQ",
+    "PDF",
+    "URL",
+    "HTML",
+    "Wi-Fi",
+    "Getty Images",
+    "Reuters",
+    "AP",
+    "AFP",
+    "Photo",
 ]
 # Page furniture that extraction lets through; never a summary line or a take.
 _BOILERPLATE_CUES = [
@@ -210,6 +275,62 @@ class DraftSettings(Section):
         "model package; empty means the clustering model.",
     )
     embed_batch_size: int = Field(64, gt=0, description="Sentences per embedding batch.")
+    headline_min_words: int = Field(
+        4, gt=0, description="Fewer words: a section label or kicker, never the headline."
+    )
+    headline_max_words: int = Field(
+        30, gt=0, description="More words: a run-on line of page text, never the headline."
+    )
+    stray_margin: float = Field(
+        0.25,
+        ge=0,
+        le=2,
+        description="A member whose fit (cosine to the other members) is this far below the "
+        "story's median fit is possibly not this story: flagged, and it supplies nothing.",
+    )
+    stray_max_fit: float = Field(
+        0.3,
+        ge=-1,
+        le=1,
+        description="...and only when its fit is also below this (a loose but on-topic member "
+        "is kept).",
+    )
+    stray_min_members: int = Field(
+        3, ge=2, description="Members a story needs before any can be called a stray."
+    )
+    syndication_similarity: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Two sentences at or above this cosine are the same wire sentence.",
+    )
+    syndication_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Two outlets print the same copy when this share of the shorter one's "
+        "sentences are wire sentences of the other: one take, 'also ran' for the rest.",
+    )
+    watch_headings: list[str] = Field(
+        default_factory=lambda: list(_WATCH_HEADINGS),
+        description="Section headings of a source whose sentences supply What to watch first.",
+    )
+    why_headings: list[str] = Field(
+        default_factory=lambda: list(_WHY_HEADINGS),
+        description="Section headings of a source whose sentences supply Why it matters first.",
+    )
+    generic_entities: list[str] = Field(
+        default_factory=lambda: list(_GENERIC_ENTITIES),
+        description="Names never listed as the story's entities (generic acronyms, platforms, "
+        "wire credits).",
+    )
+    entity_lower_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="A one-word name the story's text writes in lower case at least this "
+        "often (outside sentence starts) is a common word, not an entity.",
+    )
     headline_truncated_penalty: float = Field(
         0.05,
         ge=0,

@@ -25,7 +25,8 @@ from nlp.textcheck import Checked, check_text
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump whenever a change alters results: stored analyses are redone
+PIPELINE_VERSION = "3"  # bump whenever a change alters results: stored analyses are redone
+_FINITE_TAGS = frozenset(["VBD", "VBZ", "VBP", "MD"])
 STATUSES = ("ok", "no_ner", "empty", "truncated", "garbage", "error")
 
 
@@ -48,8 +49,16 @@ def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_sta
     settings = _worker_settings
     result = _empty(checked.status, checked.note, model, lang)
     result["body_start"] = body_start
+    tagged = doc.has_annotation("TAG")
     sentences = [
-        {"i": i, "start": s.start_char, "end": s.end_char, "text": s.text}
+        {
+            "i": i,
+            "start": s.start_char,
+            "end": s.end_char,
+            "text": s.text,
+            # a finite verb: drafts tell a claim from a heading, label or caption by it
+            "finite": any(t.tag_ in _FINITE_TAGS for t in s) if tagged else None,
+        }
         for i, s in enumerate(doc.sents)
         if s.text.strip()
     ]

@@ -4,7 +4,10 @@ A quotation is text between straight or curly double quotes within one paragraph
 comes from the sentence holding it or the one before: the subject of a speech verb outside
 the quote ("…," Jane Doe said / Jane Doe said: "…"), "according to X", or, for a pronoun
 subject ("he said"), the last person named before the quote. Short quotes with no speech verb
-nearby are scare quotes and are skipped.
+nearby are scare quotes and are skipped, and so is a quoted term inside a clause (the
+"mixture of experts" design, known as "open weights"): marks set right after a determiner,
+preposition or "called", around words that end in no punctuation of their own. With a
+parser, a quotation nobody is named as saying (by a speech verb or a colon) is not kept.
 """
 
 from __future__ import annotations
@@ -194,6 +197,29 @@ def _has_speech_verb(sent: Span, q_start: int, q_end: int) -> bool:
     )
 
 
+_TERM_LEADS = frozenset(["called", "dubbed", "so-called", "named", "termed", "as", "word", "term"])
+_EMBED_POS = frozenset(["DET", "ADP", "ADJ", "NUM"])
+_OWN_END = re.compile(r"[.,!?…;:—–-]['’]?\s*$")
+
+
+def _is_term(doc: Doc, start: int, raw_body: str) -> bool:
+    """Scare quotes: a quoted term that is part of the sentence's own clause."""
+    if _OWN_END.search(raw_body):
+        return False  # a quotation carries its own punctuation: “…,” she said
+    before = doc.char_span(max(0, start - 40), start, alignment_mode="contract")
+    prev = before[-1] if before is not None and len(before) else None
+    return prev is not None and (prev.pos_ in _EMBED_POS or prev.lower_ in _TERM_LEADS)
+
+
+def _colon_speaker(doc: Doc, sent: Span, q_start: int) -> Span | None:
+    """ "Jane Doe: “…”" or "As the minister put it: “…”": the entity just before a colon."""
+    head = doc.text[sent.start_char : q_start].rstrip()
+    if not head.endswith(":"):
+        return None
+    ents = [e for e in sent.ents if e.end_char <= q_start and e.label_ in _SPEAKER_LABELS]
+    return ents[-1] if ents else None
+
+
 def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> list[dict]:
     """Quotes with speakers; `sentences` are the Doc's sentences as dicts (i, start, end)."""
     starts = [s["start"] for s in sentences]
@@ -201,7 +227,8 @@ def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> l
     parsed = doc.has_annotation("DEP")
     out = []
     for m in _QUOTE.finditer(doc.text):
-        body = next(g for g in m.groups() if g is not None).strip().rstrip(",")
+        raw_body = next(g for g in m.groups() if g is not None)
+        body = raw_body.strip().rstrip(",")
         words = len(body.split())
         if words < settings.quote_min_words or len(body) > settings.quote_max_chars:
             continue
@@ -214,14 +241,19 @@ def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> l
             speech = any(_has_speech_verb(s, m.start(), m.end()) for s in near)
             if words <= settings.quote_scare_max_words and not speech:
                 continue
+            if _is_term(doc, m.start(), raw_body):
+                continue
             for sent in near:
                 speaker = _speaker_in(doc, sent, m.start(), m.end(), prev_start)
+                speaker = speaker or _colon_speaker(doc, sent, m.start())
                 if speaker is not None:
                     break
             if speaker is None and si > 0:
                 prev = sents[si - 1]
                 if prev.text.rstrip().endswith(":") or _has_speech_verb(prev, -1, -1):
                     speaker = _speaker_in(doc, prev, m.start(), m.end(), prev_start)
+            if speaker is None:
+                continue  # nobody is named as saying it: a title, a term or a slogan
         elif words <= settings.quote_scare_max_words:
             continue
         out.append(
