@@ -43,7 +43,9 @@ _LABEL_LEAD = re.compile(r"^[A-Z][\w'’ -]{0,30}:\s")
 _LABEL_PAREN = re.compile(r"^[A-Z][\w'’ -]{0,40}\([^)]*\)\.?$")
 _LINK = re.compile(r"https?://|www\.\w", re.I)
 # A subordinate clause standing alone ("Because space travel is hard.") is a fragment.
-_SUBORDINATE = re.compile(r"^(?:because|although|though|unless|whereas|if|since|while)\b[^,;]*$", re.I)
+_SUBORDINATE = re.compile(
+    r"^(?:because|although|though|unless|whereas|if|since|while)\b[^,;]*$", re.I
+)
 
 
 def words(text: str) -> list[str]:

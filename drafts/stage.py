@@ -21,6 +21,7 @@ from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
+from drafts.vectors import member_encoder
 from store.db import utcnow
 from store.queries import audit, last_seen, lens_of, story_articles
 from store.schema import (
@@ -178,6 +179,7 @@ def _generate(
         )
     regions = sorted({src.country for src in config.sources if src.country})
     kwargs = dict(settings=config.drafts, taxonomy=config.lenses.taxonomy, regions=regions)
+    encode = member_encoder(engine, config, members, data, encode)
     draft = build_draft(story, members, data, encode=encode, **kwargs)
     with engine.connect() as conn:
         related = _related(conn, story, _entity_keys(draft), config)

@@ -145,6 +145,18 @@ embeddings = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+sentence_vectors = Table(
+    "sentence_vectors",  # drafts: each article's candidate sentences, embedded once
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("text_hash", String(64), nullable=False),  # of the sentences, so edits redo it
+    Column("dim", Integer, nullable=False),
+    Column("texts", JSON, nullable=False),  # the sentences, in row order of `vectors`
+    Column("vectors", LargeBinary, nullable=False),  # float32 (n, dim), L2-normalised
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 stories = Table(
     "stories",
     metadata,

@@ -22,12 +22,14 @@ def processing_stages() -> list[tuple[str, Callable[[Engine, Config], Any]]]:
     """The stages after ingest, in data-flow order (imported here: they load models)."""
     from clustering.stage import run_cluster, run_embed
     from drafts.stage import run_drafts
+    from drafts.vectors import run_sentence_vectors
     from models.stage import run_predictions
     from nlp.stage import run_nlp
 
     return [
         ("nlp", run_nlp),
         ("embed", run_embed),
+        ("sentences", run_sentence_vectors),
         ("cluster", run_cluster),
         ("lens", run_predictions),
         ("drafts", run_drafts),

@@ -180,7 +180,7 @@ def test_generic_tokens_never_head_a_story(encode):
         assert junk not in names
         assert junk not in d["meta"]["heads"]
     assert {"Alibaba", "OpenAI", "Google", "China"} <= names
-    assert d["meta"]["heads"][0] == "Alibaba"
+    assert "Alibaba" in d["meta"]["heads"]
 
 
 # ---------------------------------------------------------------- quotes
