@@ -14,6 +14,7 @@ import numpy as np
 
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
+from drafts.figures import figure_display, same_measure
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
 from drafts.outline import under
 from drafts.settings import DraftSettings
@@ -140,15 +141,6 @@ def _norm(s: str | None) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w%$€£¥ ]+", " ", (s or "").lower())).strip()
 
 
-def _display(text: str, what: str | None, about: str | None) -> str:
-    out = text
-    if what:
-        out += f", {what}"
-    if about:
-        out += f" ({about})"
-    return out + "."
-
-
 _DIGIT = re.compile(r"\d")
 
 
@@ -249,16 +241,13 @@ def _near_value_pairs(reps: list[_Fact], max_ratio: float) -> list[tuple[int, in
 
 
 def _may_conflict(x: _Fact, y: _Fact, s: DraftSettings) -> bool:
-    """Could x and y be two outlets' versions of one figure? Same unit (a bare count must
-    count the same "what"), the same subject when both name one, and values of the same
-    order (1,900 miles and 390 million miles are different distances, not a dispute)."""
+    """Could x and y be two outlets' versions of one figure? Same unit, the same subject and
+    measure (drafts.figures.same_measure: a price and a size of one model never conflict),
+    and values of the same order (1,900 and 390 million miles are different distances)."""
     if x.unit != y.unit or x.value is None or y.value is None:
         return False
-    if not x.unit and _norm(x.fact.get("what")) != _norm(y.fact.get("what")):
-        return False
-    ax, ay = _norm(x.fact.get("about")), _norm(y.fact.get("about"))
-    if ax and ay and ax != ay:
-        return False
+    if not same_measure(x.fact, y.fact):
+        return False  # different measures of one subject are not a dispute
     lo, hi = sorted((abs(x.value), abs(y.value)))
     return lo > 0 and hi / lo <= s.number_conflict_max_ratio
 
@@ -319,7 +308,7 @@ def pick_numbers(
         first = max(c, key=lambda k: cent[k])  # the most central wording speaks for all
         f0 = facts[first]
         item: NumberItem = {
-            "display": _display(f0.fact["text"], f0.fact.get("what"), f0.fact.get("about")),
+            "display": figure_display(f0.fact),
             "value": f0.value,
             "unit": f0.unit or None,
             "what": f0.fact.get("what"),

@@ -39,6 +39,20 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 _OBJECT_DEPS = {"dobj", "obj", "oprd"}
 _CLAUSE_LINKS = {"conj", "advcl", "xcomp", "ccomp", "relcl", "acl", "pcomp"}
 _MAX_WHAT_TOKENS = 6
+# Verbs whose subject is what a figure in their clause measures ("revenue rose 3%", "the
+# bond hit 16%"); with any other verb the subject is an actor ("the government promised
+# $250 million"), not the thing counted. Word forms: the pipeline runs without lemmatizer.
+_MEASURE_VERBS = frozenset(
+    """be is are was were been being rise rises rose risen rising fall falls fell fallen
+    falling climb climbs climbed climbing jump jumps jumped jumping drop drops dropped
+    dropping reach reaches reached reaching hit hits hitting total totals totaled totalled
+    totaling stand stands stood standing grow grows grew grown growing gain gains gained
+    lose loses lost cost costs costing increase increases increased decrease decreases
+    decreased decline declines declined declining surge surges surged plunge plunges plunged
+    slip slips slipped slide slides slid soar soars soared tumble tumbles tumbled top tops
+    topped exceed exceeds exceeded amount amounts amounted weigh weighs weighed measure
+    measures measured sink sinks sank edge edges edged average averages averaged""".split()
+)
 _DECIMAL_COMMA_LANGS = frozenset(
     [
         "de",
@@ -157,7 +171,7 @@ def _what(ent: Span, ent_at: list[Span | None], label: str = "CARDINAL") -> str 
     if not subjects and verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         # "the bond weakened, hitting 16%": the figure measures the main clause's subject
         subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]
-    if subjects:
+    if subjects and verb.lower_ in _MEASURE_VERBS:
         subj = subjects[0]
         if subj.pos_ == "NOUN" and ent_at[subj.i] is None:
             left = min(
