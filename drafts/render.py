@@ -18,6 +18,9 @@ _TAKE = re.compile(
     r"^- \*\*(?P<outlet>.*)\*\* \((?P<region>[^,()]*), (?P<lang>[^()]*)\) — (?P<sentence>.*)$"
 )
 _QUOTE = re.compile(r'^  > "(?P<text>.*)"(?: — (?P<speaker>.*))?$')
+_ALSO_RAN = "  Also ran: "
+STRAY_TITLE = "Possibly not this story"
+_STRAY = re.compile(r"^\*\*(?P<outlet>.*)\*\* — (?P<title>.*) \(<(?P<url>[^>]*)>\)$")
 _LIST_SEP = "; "
 
 
@@ -85,7 +88,17 @@ def render_markdown(draft: dict[str, Any]) -> str:
             if q:
                 speaker = f" — {_one_line(q['speaker'])}" if q.get("speaker") else ""
                 out.append(f'  > "{_one_line(q["text"])}"{speaker}')
+            if it.get("also_ran"):
+                out.append(_ALSO_RAN + _LIST_SEP.join(it["also_ran"]))
             out.append(f"  Source: {it['url']}")
+    if draft.get("stray"):  # members far below the story's cohesion: they supplied nothing
+        section(
+            STRAY_TITLE,
+            [
+                f"- **{x['outlet']}** — {_one_line(x['title']) or '(untitled)'} (<{x['url']}>)"
+                for x in draft["stray"]
+            ],
+        )
     cov = draft["coverage"]
     section(
         "Coverage",
@@ -147,6 +160,7 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
                             else None
                         ),
                         "url": it["url"],
+                        "also_ran": list(it.get("also_ran") or []),
                     }
                     for it in g["items"]
                 ],
@@ -154,6 +168,10 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
             for g in draft["takes"]
         ],
         "coverage": dict(draft["coverage"]),
+        "stray": [
+            {"outlet": x["outlet"], "title": _one_line(x["title"]) or "(untitled)", "url": x["url"]}
+            for x in draft.get("stray") or []
+        ],
         "related": [r["slug"] for r in draft["related"]],
         "entities": [e["text"] for e in draft["entities"]],
     }
@@ -218,12 +236,15 @@ def parse_markdown(md: str) -> dict[str, Any]:
         if line.startswith("### "):
             takes.append({"lens": line[4:], "items": []})
         elif (m := _TAKE.match(line)) and takes:
-            takes[-1]["items"].append({**m.groupdict(), "quote": None, "url": ""})
+            takes[-1]["items"].append({**m.groupdict(), "quote": None, "url": "", "also_ran": []})
         elif (m := _QUOTE.match(line)) and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["quote"] = {"text": m["text"], "speaker": m["speaker"]}
+        elif line.startswith(_ALSO_RAN) and takes and takes[-1]["items"]:
+            takes[-1]["items"][-1]["also_ran"] = _split(line[len(_ALSO_RAN) :])
         elif line.startswith("  Source: ") and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["url"] = line[len("  Source: ") :]
     out["takes"] = takes
+    out["stray"] = [m.groupdict() for x in items(STRAY_TITLE) if (m := _STRAY.match(x))]
     cov = dict(x.split(": ", 1) for x in items("Coverage"))
     out["coverage"] = {
         "missing_lenses": _split(cov.get("Lenses without a take", "none")),

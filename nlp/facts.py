@@ -51,7 +51,8 @@ _MEASURE_VERBS = frozenset(
     decreased decline declines declined declining surge surges surged plunge plunges plunged
     slip slips slipped slide slides slid soar soars soared tumble tumbles tumbled top tops
     topped exceed exceeds exceeded amount amounts amounted weigh weighs weighed measure
-    measures measured sink sinks sank edge edges edged average averages averaged""".split()
+    measures measured sink sinks sank edge edges edged average averages averaged range
+    ranges ranged ranging start starts started run runs ran""".split()
 )
 _DECIMAL_COMMA_LANGS = frozenset(
     [

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from drafts.build import build_draft
+from drafts.render import STRAY_TITLE, markdown_fields, parse_markdown, render_markdown
 from drafts.settings import DraftSettings
 from nlp.analyse import analyse_texts
 from nlp.settings import NlpSettings
@@ -306,6 +307,9 @@ def test_a_member_unrelated_to_the_rest_is_flagged_and_supplies_nothing(realset,
         e["text"] for m in story.members if m["stray"] for e in data[m["id"]]["entities"]
     } - own
     assert not from_stray & {e["text"] for e in d["entities"]}
+    md = render_markdown(d)
+    assert f"## {STRAY_TITLE}" in md
+    assert parse_markdown(md) == markdown_fields(d)
 
 
 # ---------------------------------------------------------------- syndication
@@ -330,3 +334,5 @@ def test_two_outlets_carrying_the_same_wire_copy_make_one_take(real_drafts, enco
         merged[0]["also_ran"] + [merged[0]["outlet"]]
     )
     assert d["meta"]["n_takes"] == len(items)
+    md = render_markdown(d)
+    assert "  Also ran: " in md and parse_markdown(md) == markdown_fields(d)
