@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from drafts.outline import headings, section_of
 from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, split_sentences, word_count
 from ingest.urls import region_from_host
-from nlp.entities import entity_key
+from nlp.entities import merge_entities as nlp_merge_entities
 
 logger = logging.getLogger(__name__)
 
@@ -186,43 +185,14 @@ def build_pool(articles: list[Article], s: DraftSettings, encode: Encoder) -> Po
     return Pool(texts, owner, sent_i, vecs, centroid, art, finite, section)
 
 
-def _key(text: str) -> str:
-    """The story-wide matching key of a name: nlp/'s, so drafts fold names as analysis does."""
-    return entity_key(text)
-
-
 def merge_entities(articles: list[Article]) -> list[dict[str, Any]]:
-    """Story entities by salience: articles naming it first, then mentions; an entity one
-    article names once is left out.
+    """Story entities by salience (nlp.entities.merge_entities: same key, acronyms, surnames
+    and prefixes fold into the long name, so drafts fold names as analysis does); an entity
+    one article names once is left out.
 
-    Each: text (most used form), label, count (mentions), n_articles, forms (surface texts).
+    Each: text (the long name), label, count (mentions), n_articles, forms (surface texts).
     """
-    groups: dict[str, dict[str, Any]] = {}
-    for a in articles:
-        for e in a.analysis.get("entities") or []:
-            text = (e.get("text") or "").strip()
-            if not text:
-                continue
-            g = groups.setdefault(
-                _key(text),
-                {"forms": Counter(), "labels": Counter(), "count": 0, "articles": set()},
-            )
-            n = int(e.get("count") or 1)
-            g["forms"][text] += n
-            g["labels"][e.get("label") or ""] += n
-            g["count"] += n
-            g["articles"].add(a.id)
-    out = []
-    for g in groups.values():
-        out.append(
-            {
-                "text": g["forms"].most_common(1)[0][0],
-                "label": g["labels"].most_common(1)[0][0],
-                "count": g["count"],
-                "n_articles": len(g["articles"]),
-                "forms": sorted(g["forms"], key=len, reverse=True),
-            }
-        )
+    out = nlp_merge_entities([a.analysis.get("entities") or [] for a in articles])
     # A name only one headline used once is usually NER mistaking Title Case for a name.
     out = [e for e in out if e["n_articles"] >= 2 or e["count"] >= 2]
     out.sort(key=lambda e: (-e["n_articles"], -e["count"], e["text"]))

@@ -282,14 +282,14 @@ class DraftSettings(Section):
         30, gt=0, description="More words: a run-on line of page text, never the headline."
     )
     stray_margin: float = Field(
-        0.25,
+        0.3,
         ge=0,
         le=2,
         description="A member whose fit (cosine to the other members) is this far below the "
         "story's median fit is possibly not this story: flagged, and it supplies nothing.",
     )
     stray_max_fit: float = Field(
-        0.3,
+        0.25,
         ge=-1,
         le=1,
         description="...and only when its fit is also below this (a loose but on-topic member "
