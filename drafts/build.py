@@ -26,7 +26,7 @@ from drafts.sections import (
 )
 from drafts.settings import DraftSettings
 from drafts.stray import find_strays
-from drafts.takes import gist_mask, syndicated
+from drafts.takes import gist_mask, repeats, syndicated
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,10 @@ def build_draft(
     why = pick_cues(pool, articles, s.why_cues, s.why_max, s, taken, s.why_headings)
     picks = distinct_sentences(pool, articles, hits, s, eligible=gist_mask(pool))
     reprints = syndicated(pool, articles, s)
-    takes = build_takes(pool, articles, picks, list(taxonomy), s.quote_max_words, reprints)
+    repeated = repeats(pool, articles, picks, s)
+    takes = build_takes(
+        pool, articles, picks, list(taxonomy), s.quote_max_words, reprints, repeated
+    )
     numbers = pick_numbers(articles, s, encode, pool.centroid)
 
     take_regions = {it["region"] for g in takes for it in g["items"]}

@@ -90,6 +90,7 @@ class TakeItem(TypedDict):
     lens_provenance: str
     lens_confidence: float | None
     also_ran: list[str]  # outlets that printed the same copy (syndication), folded here
+    repeats: str | None  # nothing distinctive: the outlet whose line the gist repeats
 
 
 class TakeGroup(TypedDict):

@@ -19,6 +19,7 @@ _TAKE = re.compile(
 )
 _QUOTE = re.compile(r'^  > "(?P<text>.*)"(?: — (?P<speaker>.*))?$')
 _ALSO_RAN = "  Also ran: "
+_REPEATS = "  Nothing new against the story; repeats: "
 STRAY_TITLE = "Possibly not this story"
 _STRAY = re.compile(r"^\*\*(?P<outlet>.*)\*\* — (?P<title>.*) \(<(?P<url>[^>]*)>\)$")
 _LIST_SEP = "; "
@@ -90,6 +91,8 @@ def render_markdown(draft: dict[str, Any]) -> str:
                 out.append(f'  > "{_one_line(q["text"])}"{speaker}')
             if it.get("also_ran"):
                 out.append(_ALSO_RAN + _LIST_SEP.join(it["also_ran"]))
+            if it.get("repeats"):
+                out.append(_REPEATS + _one_line(it["repeats"]))
             out.append(f"  Source: {it['url']}")
     if draft.get("stray"):  # members far below the story's cohesion: they supplied nothing
         section(
@@ -161,6 +164,7 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
                         ),
                         "url": it["url"],
                         "also_ran": list(it.get("also_ran") or []),
+                        "repeats": it.get("repeats") or None,
                     }
                     for it in g["items"]
                 ],
@@ -236,9 +240,13 @@ def parse_markdown(md: str) -> dict[str, Any]:
         if line.startswith("### "):
             takes.append({"lens": line[4:], "items": []})
         elif (m := _TAKE.match(line)) and takes:
-            takes[-1]["items"].append({**m.groupdict(), "quote": None, "url": "", "also_ran": []})
+            takes[-1]["items"].append(
+                {**m.groupdict(), "quote": None, "url": "", "also_ran": [], "repeats": None}
+            )
         elif (m := _QUOTE.match(line)) and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["quote"] = {"text": m["text"], "speaker": m["speaker"]}
+        elif line.startswith(_REPEATS) and takes and takes[-1]["items"]:
+            takes[-1]["items"][-1]["repeats"] = line[len(_REPEATS) :]
         elif line.startswith(_ALSO_RAN) and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["also_ran"] = _split(line[len(_ALSO_RAN) :])
         elif line.startswith("  Source: ") and takes and takes[-1]["items"]:

@@ -424,11 +424,13 @@ def build_takes(
     taxonomy: list[str],
     quote_max_words: int,
     reprints: dict[int, list[int]] | None = None,
+    repeated: dict[int, str] | None = None,
 ) -> list[TakeGroup]:
     """Takes grouped by lens, taxonomy order first, then other lenses, unlabelled last.
 
     reprints: representative -> members printing the same copy; those get no take of their
-    own and are named under the representative's "also_ran"."""
+    own and are named under the representative's "also_ran". repeated: article -> the
+    outlet its gist repeats (nothing distinctive found), kept as "repeats"."""
     by_lens: dict[str, list[TakeItem]] = {}
     reprints = reprints or {}
     folded = {k for ks in reprints.values() for k in ks}
@@ -447,6 +449,7 @@ def build_takes(
                 "lens_provenance": a.lens_provenance,
                 "lens_confidence": a.lens_confidence,
                 "also_ran": sorted({articles[j].outlet for j in reprints.get(k, [])}),
+                "repeats": (repeated or {}).get(k),
             }
         )
     rank = {lens: i for i, lens in enumerate(taxonomy)}

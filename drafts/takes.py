@@ -59,3 +59,20 @@ def gist_mask(pool: Pool) -> np.ndarray:
         ],
         dtype=bool,
     )
+
+
+def repeats(
+    pool: Pool, articles: list[Article], picks: dict[int, int], s: DraftSettings
+) -> dict[int, str]:
+    """Article index -> the outlet whose sentence its gist nearly repeats, for the takes
+    whose most distinctive sentence is still one another source printed (the draft says
+    so instead of passing a repeat off as an angle)."""
+    owner = np.asarray(pool.owner)
+    out = {}
+    for k, i in picks.items():
+        sims = pool.vecs @ pool.vecs[i]
+        sims[owner == k] = -1.0
+        j = int(np.argmax(sims)) if len(sims) else -1
+        if j >= 0 and sims[j] >= s.near_duplicate:
+            out[k] = articles[pool.owner[j]].outlet
+    return out
