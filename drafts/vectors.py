@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from drafts.candidates import Article, article_sentences, make_article
@@ -77,7 +77,15 @@ def _pending(conn: Connection, model: str, after: int, limit: int) -> list[dict[
                 ),
             )
         )
-        .where(articles.c.id > after)
+        .where(
+            articles.c.id > after,
+            # only what has none, or an analysis newer than its vectors: a pass over a big
+            # store does not re-read every article
+            or_(
+                sentence_vectors.c.text_hash.is_(None),
+                analyses.c.created_at > sentence_vectors.c.created_at,
+            ),
+        )
         .order_by(articles.c.id)
         .limit(limit)
     )
