@@ -26,6 +26,8 @@ def figure_parts(fact: dict[str, Any]) -> tuple[str, str | None, str | None]:
         qualifier, what = what, None
     if what and what.lower().startswith("of "):
         what = what[3:]
+    if what and not what[0].isalpha():
+        what = None  # "= 6.9617 yuan": the parse caught an equation, not a measured noun
     if about and what and entity_key(about) in entity_key(what):
         about = None
     name = " ".join(x for x in (about, what) if x) or None

@@ -135,6 +135,9 @@ _BOILERPLATE_CUES = [
     "cookies",
     "terms of use",
     "privacy policy",
+    "non-commercial use",
+    "presentation-ready copies",
+    "reprint rights",
 ]
 
 

@@ -336,3 +336,37 @@ def test_two_outlets_carrying_the_same_wire_copy_make_one_take(real_drafts, enco
     assert d["meta"]["n_takes"] == len(items)
     md = render_markdown(d)
     assert "  Also ran: " in md and parse_markdown(md) == markdown_fields(d)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_figures_read_value_subject_measure_and_differ_only_within_one_measure(encode):
+    """Pins: "<value>, <subject> <what>." with the subject from the figure's own sentence;
+    two measures of one subject (size and price) are never a conflict."""
+    articles = [
+        {
+            "outlet": "Lab Notes",
+            "title": "Atlas-4 arrives with open weights",
+            "text": "Atlas-4 has 1.6 trillion parameters, the lab said on Tuesday. "
+            "The lab released the weights under an open licence for researchers.",
+        },
+        {
+            "outlet": "Model Watch",
+            "title": "Atlas-4 is the largest open model yet",
+            "text": "The new Atlas-4 has 1.6 trillion parameters in total. "
+            "Its context window holds 400,000 tokens, twice that of its predecessor.",
+        },
+        {
+            "outlet": "Dev Daily",
+            "title": "Developers get Atlas-4 through a paid service",
+            "text": "Atlas-4 has 1.6 trillion parameters and runs on the lab's own chips. "
+            "Developers pay for access through the lab's cloud service.",
+        },
+    ]
+    d = _draft(articles, encode)
+    lines = {x["display"]: x for x in d["numbers"]}
+    assert "1.6 trillion, Atlas-4 parameters." in lines, list(lines)
+    top = lines["1.6 trillion, Atlas-4 parameters."]
+    assert len(top["sources"]) == 3 and not top["conflict"]
+    assert not any(x["conflict"] for x in d["numbers"])
