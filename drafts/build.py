@@ -83,7 +83,11 @@ def build_draft(
     if out_k:  # the story's core only: a stray supplies nothing (vectors are cached)
         pool = build_pool(articles, s, encode)
     entities = clean_entities(
-        merge_entities(articles), pool.texts, s.generic_entities, s.entity_lower_share
+        merge_entities(articles),
+        pool.texts,
+        s.generic_entities,
+        s.entity_lower_share,
+        limit=max(s.entities_max, s.main_entities, s.heads),
     )
     hits = entity_hits(pool.texts, entities[: s.main_entities])
 

@@ -135,34 +135,42 @@ def _country_of(e: dict[str, Any], places: dict[str, dict[str, Any]]) -> str | N
     return None
 
 
-def _lower_share(word: str, texts: Iterable[str]) -> float:
-    """Of the word's uses not at a sentence start, the share written in lower case."""
+def _lower_share(word: str, blob: str) -> float:
+    """Of the word's uses not at a sentence start, the share written in lower case.
+    `blob`: the story's sentences joined by newlines (one scan per word)."""
     pat = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.I)
     low = cap = 0
-    for t in texts:
-        for m in pat.finditer(t):
-            before = t[: m.start()].rstrip()
-            if not before or before[-1] in ".!?:“\"‘'(":
-                continue  # a sentence start proves nothing
-            if m.group()[0].islower():
-                low += 1
-            else:
-                cap += 1
+    for m in pat.finditer(blob):
+        before = blob[max(0, m.start() - 3) : m.start()].rstrip(" ")
+        if not before or before[-1] in "\n.!?:“\"‘'(":
+            continue  # a sentence start proves nothing
+        if m.group()[0].islower():
+            low += 1
+        else:
+            cap += 1
     return low / (low + cap) if low + cap else 0.0
 
 
 def clean_entities(
-    entities: list[dict[str, Any]], texts: list[str], generic: Iterable[str], lower_share: float
+    entities: list[dict[str, Any]],
+    texts: list[str],
+    generic: Iterable[str],
+    lower_share: float,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """merge_entities' list, demonyms folded, generic tokens out, ordered by salience."""
+    """merge_entities' list, demonyms folded, generic tokens out, ordered by salience; only
+    the `limit` most salient are kept (a 500-article story names thousands)."""
     drop = {entity_key(g) for g in generic}
+    blob = "\n".join(texts)
     places = {entity_key(e["text"]): e for e in entities if e["label"] in _PLACES}
     out: dict[str, dict[str, Any]] = {}
     for e in entities:
+        if limit is not None and len(out) >= limit:
+            break
         key = entity_key(e["text"])
         if not key or key in drop:
             continue
-        if len(e["text"].split()) == 1 and _lower_share(e["text"], texts) >= lower_share:
+        if len(e["text"].split()) == 1 and _lower_share(e["text"], blob) >= lower_share:
             continue
         country = _country_of(e, places) if e["label"] == "NORP" else None
         target = entity_key(country) if country else key

@@ -100,7 +100,9 @@ def store_vectors(
     if not todo:
         return 0
     flat = [t for _, _, lines in todo for t in lines]
-    vecs = np.asarray(encode(flat), dtype=np.float32)
+    uniq = list(dict.fromkeys(flat))  # wire copy repeats whole sentences: encode each once
+    by_text = dict(zip(uniq, np.asarray(encode(uniq), dtype=np.float32), strict=True))
+    vecs = np.stack([by_text[t] for t in flat])
     written = at = 0
     for aid, digest, lines in todo:
         block = vecs[at : at + len(lines)]
