@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from clustering.stage import rebuild_state
+from clustering.stored import rebuild_state
+from core.config import Config
 from store.db import utcnow
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
 from store.stories import assign, create_story, refresh_story
-from storyloom.config import Config
 
 
 def _story(conn: Connection, story_id: int) -> Any:
@@ -44,7 +44,7 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
 
 def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
     """The story's clusterer state from its members now, so the next article sees it."""
-    from clustering.settings import ClusteringSettings
+    from core.settings.clustering import ClusteringSettings
 
     cfg = config.clustering if config else ClusteringSettings()
     rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
