@@ -42,12 +42,13 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
     )
 
 
-def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
-    """The story's clusterer state from its members now, so the next article sees it."""
-    from core.settings.clustering import ClusteringSettings
+def _rebuild(conn: Connection, story_id: int, config: Config) -> None:
+    """The story's clusterer state from its members now, so the next article sees it.
 
-    cfg = config.clustering if config else ClusteringSettings()
-    rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
+    With the configured [clustering] model: under any other, the members have no vectors and
+    the story would get no state and silently drop out of clustering.
+    """
+    rebuild_state(conn, story_id, config.clustering)
 
 
 def move_article(
@@ -55,7 +56,7 @@ def move_article(
     article_id: int,
     story_id: int,
     user_id: int | None,
-    config: Config | None = None,
+    config: Config,
 ) -> None:
     """Put one article in another story, for good."""
     with engine.begin() as conn:
@@ -87,7 +88,7 @@ def move_article(
 
 
 def split_articles(
-    engine: Engine, article_ids: list[int], user_id: int | None, config: Config | None = None
+    engine: Engine, article_ids: list[int], user_id: int | None, config: Config
 ) -> int:
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
@@ -137,7 +138,7 @@ def split_articles(
 
 
 def merge_stories(
-    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config | None = None
+    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config
 ) -> None:
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:

@@ -89,11 +89,10 @@ def member_features(conn: Connection, story_id: Hashable, model: str) -> list[Ar
 
 
 def rebuild_state(
-    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
+    conn: Connection, story_id: int, settings: ClusteringSettings
 ) -> dict[str, Any] | None:
     """Recompute a story's clusterer state from its members (after an editor change)."""
-    feats = member_features(conn, story_id, model)
-    keep = keep_recent or ClusteringSettings().recent_members
-    state = story_state_from_articles(feats, keep) if feats else None
+    feats = member_features(conn, story_id, settings.model)
+    state = story_state_from_articles(feats, settings.recent_members) if feats else None
     conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
     return state

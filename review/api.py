@@ -222,13 +222,19 @@ def api_merge(
     other = resolve_story(engine, body.other)
     if other["id"] == story_id:
         raise HTTPException(400, "a story cannot be merged with itself")
-    service(merge_stories, engine, story_id, other["id"], user["id"])
+    service(merge_stories, engine, story_id, other["id"], user["id"], request.app.state.config)
     return Ok()
 
 
 @router.post("/split", response_model=SplitResult)
 def api_split(request: Request, body: SplitBody, user: User = Depends(current_user)) -> SplitResult:
-    new_id = service(split_articles, request.app.state.engine, body.article_ids, user["id"])
+    new_id = service(
+        split_articles,
+        request.app.state.engine,
+        body.article_ids,
+        user["id"],
+        request.app.state.config,
+    )
     return SplitResult(story_id=int(new_id))
 
 
@@ -238,7 +244,7 @@ def api_move(
 ) -> Ok:
     engine = request.app.state.engine
     story = resolve_story(engine, body.story)
-    service(move_article, engine, article_id, story["id"], user["id"])
+    service(move_article, engine, article_id, story["id"], user["id"], request.app.state.config)
     return Ok()
 
 

@@ -167,7 +167,7 @@ def merge(
     target = resolve_story(engine, other)
     if target["id"] == story_id:
         raise HTTPException(400, "a story cannot be merged with itself")
-    service(merge_stories, engine, story_id, target["id"], user["id"])
+    service(merge_stories, engine, story_id, target["id"], user["id"], request.app.state.config)
     return _back(story_id)
 
 
@@ -186,7 +186,7 @@ def split(
         raise HTTPException(400, "choose the articles to split off")
     if not set(chosen) <= members:
         raise HTTPException(400, "only this story's articles can be split off")
-    new_id = service(split_articles, engine, chosen, user["id"])
+    new_id = service(split_articles, engine, chosen, user["id"], request.app.state.config)
     return _back(int(new_id))
 
 
@@ -200,7 +200,7 @@ def move(
 ) -> Response:
     engine = request.app.state.engine
     story = resolve_story(engine, target)
-    service(move_article, engine, article_id, story["id"], user["id"])
+    service(move_article, engine, article_id, story["id"], user["id"], request.app.state.config)
     return _back(back if back is not None else story["id"])
 
 

@@ -247,7 +247,7 @@ def import_(
     from ingest.importer import import_jsonl
 
     config = ctx.obj.config()
-    report = import_jsonl(get_engine(config), file)
+    report = import_jsonl(get_engine(config), file, config.crawler)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
     console.print(
