@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
 from clustering.stored import rebuild_state
 from core.config import Config
 from store.db import utcnow
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
-from store.stories import assign, create_story, refresh_story
+from store.stories import assign, create_story, merge_story, refresh_story
 
 
 def _story(conn: Connection, story_id: int) -> Any:
@@ -146,22 +146,8 @@ def merge_stories(
     with engine.begin() as conn:
         _story(conn, keep_id)
         _story(conn, other_id)
-        moved = [
-            r[0]
-            for r in conn.execute(
-                select(story_members.c.article_id).where(story_members.c.story_id == other_id)
-            )
-        ]
-        for aid in moved:
-            assign(conn, aid, keep_id, by="editor", user_id=user_id)
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == other_id)
-            .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
-        )
+        moved = merge_story(conn, keep_id, other_id, by="editor", user_id=user_id)
         _rebuild(conn, keep_id, config)
-        refresh_story(conn, keep_id)
-        refresh_story(conn, other_id)
         _label(conn, user_id, "merge", keep_id, other=other_id, article_ids=moved)
         audit(
             conn,

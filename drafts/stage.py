@@ -16,18 +16,18 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
+from clustering.stored import story_centroids
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from store.db import utcnow
-from store.queries import audit, last_seen, lens_of, story_articles
+from store.queries import audit, last_seen, story_articles
 from store.schema import (
     analyses,
     draft_edits,
     draft_versions,
-    model_versions,
     stories,
     story_members,
 )
@@ -69,18 +69,6 @@ def encoder_for(config: Any) -> Encoder:
     return _ENCODERS[key]
 
 
-def _active_lenses(conn: Connection, members: list[dict[str, Any]], min_conf: float) -> None:
-    """A prediction counts only from the active lens model: after a rollback, predictions of
-    the retired version fall back to the source's default lens (or unlabelled)."""
-    active = conn.execute(
-        select(model_versions.c.version).where(model_versions.c.active.is_(True))
-    ).scalar()
-    for m in members:
-        lens = m.get("lens") or {}
-        if lens.get("provenance") == "model" and lens.get("model_version") != active:
-            m["lens"] = lens_of(None, None, None, None, m.get("default_lens"), min_conf)
-
-
 def _content(draft: dict[str, Any]) -> str:
     return json.dumps(
         {k: v for k, v in draft.items() if k not in _VOLATILE}, sort_keys=True, default=str
@@ -101,15 +89,6 @@ def _entity_keys(draft: dict[str, Any] | None) -> set[str]:
     return {e["text"].lower() for e in (draft or {}).get("entities") or []}
 
 
-def _centroid(state: dict[str, Any] | None) -> np.ndarray | None:
-    """The clusterer's story centroid, decoded from its stored state (None if absent)."""
-    if not state or not state.get("centroid"):
-        return None
-    from clustering.state import decode_array
-
-    return decode_array(state["centroid"], int(state["dim"]))[0]
-
-
 def _related(
     conn: Connection, story: dict[str, Any], keys: set[str], config: Any
 ) -> list[dict[str, Any]]:
@@ -123,9 +102,7 @@ def _related(
         .subquery()
     )
     q = (
-        select(
-            stories.c.id, stories.c.slug, stories.c.title, stories.c.state, draft_versions.c.data
-        )
+        select(stories.c.id, stories.c.slug, stories.c.title, draft_versions.c.data)
         .select_from(
             stories.outerjoin(latest, latest.c.story_id == stories.c.id).outerjoin(
                 draft_versions,
@@ -139,14 +116,16 @@ def _related(
         .order_by(stories.c.last_article_at.desc().nulls_last())
         .limit(s.related_candidates)
     )
-    mine_v = _centroid(story.get("state"))
+    rows = conn.execute(q).all()
+    centroids = story_centroids(conn, [story["id"], *(r.id for r in rows)])
+    mine_v = centroids.get(story["id"])
     scored = []
-    for row in conn.execute(q):
+    for row in rows:
         score = 0.0
         other = _entity_keys(row.data)
         if keys and other:
             score = len(keys & other) / len(keys | other)
-        v = _centroid(row.state)
+        v = centroids.get(row.id)
         if mine_v is not None and v is not None and len(v) == len(mine_v):
             denom = float(np.linalg.norm(v) * np.linalg.norm(mine_v)) or 1.0
             score = max(score, float(v @ mine_v) / denom)
@@ -163,7 +142,6 @@ def _generate(
     members = story_articles(engine, story["id"], min_confidence=config.lenses.min_confidence)
     ids = [m["id"] for m in members]
     with engine.connect() as conn:
-        _active_lenses(conn, members, config.lenses.min_confidence)
         data = (
             {
                 r.article_id: r.data

@@ -28,8 +28,9 @@ from models.artifacts import save_artifact
 from models.classifier import train
 from models.errors import ArtifactError, LensError
 from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
-from models.registry import active_row, latest_row, load_version, record_version
+from models.registry import latest_row, load_version, record_version
 from models.takes import editor_labels, labels_since, last_label_id, load_takes
+from store.takes import active_model as active_row
 
 logger = logging.getLogger(__name__)
 

@@ -180,7 +180,8 @@ def split(
 ) -> Response:
     engine = request.app.state.engine
     story_or_404(engine, story_id)
-    members = {a["id"] for a in story_articles(engine, story_id)}
+    conf = request.app.state.config.lenses.min_confidence
+    members = {a["id"] for a in story_articles(engine, story_id, min_confidence=conf)}
     chosen = sorted(set(article_ids))
     if not chosen:
         raise HTTPException(400, "choose the articles to split off")

@@ -71,8 +71,11 @@ def queue_page(
     key = (tuple(sorted(filters.items())), sort, limit, offset)
 
     def compute() -> tuple[int, list[dict[str, Any]]]:
-        rows = list_stories(state.engine, **filters, sort=sort, limit=limit, offset=offset)
-        return count_stories(state.engine, **filters), rows
+        conf = state.config.lenses.min_confidence
+        rows = list_stories(
+            state.engine, **filters, sort=sort, limit=limit, offset=offset, min_confidence=conf
+        )
+        return count_stories(state.engine, **filters, min_confidence=conf), rows
 
     total, rows = state.queue_cache.get(key, compute)
     counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])

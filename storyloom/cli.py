@@ -149,7 +149,13 @@ def stories(
     from store.queries import list_stories
 
     config = ctx.obj.config()
-    rows = list_stories(get_engine(config), status=status, sort=sort, limit=limit)
+    rows = list_stories(
+        get_engine(config),
+        status=status,
+        sort=sort,
+        limit=limit,
+        min_confidence=config.lenses.min_confidence,
+    )
     table = Table("id", "slug", "articles", "outlets", "regions", "status", "last article")
     for r in rows:
         table.add_row(
