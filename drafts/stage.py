@@ -39,6 +39,7 @@ __all__ = [
     "EditError",
     "approve_story",
     "current_draft",
+    "draft_pending",
     "export_stories",
     "redraft_story",
     "render_json",
@@ -254,19 +255,17 @@ def _new_since(
 def current_draft(
     engine: Engine, config: Any, story_id: int, user_id: int | None = None
 ) -> dict[str, Any] | None:
-    """The latest generated draft with editors' fields laid over it; None for no such story.
+    """The latest generated draft with editors' fields laid over it; None for no such story
+    or one not drafted yet.
 
-    A story never drafted is drafted now, so a page or the CLI always has something to show.
+    A read never writes: it does not build a missing draft (that would load the sentence
+    encoder inside the web process). A story without one is already queued for the drafts
+    stage (`dirty`); pages show it as "drafting…" (`draft_pending`).
     """
     with engine.connect() as conn:
-        if _story(conn, story_id) is None:
-            return None
         latest = _latest(conn, story_id)
     if latest is None:
-        redraft_story(engine, config, story_id)
-        with engine.connect() as conn:
-            latest = _latest(conn, story_id)
-    assert latest is not None
+        return None
     version, data = latest
     # Read before opening the connection below: SQLite transactions here take the write
     # lock (BEGIN IMMEDIATE), so a second connection inside one would wait on it.
@@ -283,6 +282,16 @@ def current_draft(
         draft = overlay({**data, "version": version}, edits)
         draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
     return draft
+
+
+def draft_pending(story: dict[str, Any], config: Any) -> bool:
+    """True for a story with no draft that the drafts stage will build (dirty, with enough
+    outlets): what a page shows as "drafting…"; false means it waits for more sources."""
+    return (
+        bool(story.get("dirty"))
+        and story.get("status") != "merged"
+        and int(story.get("n_sources") or 0) >= config.drafts.min_sources
+    )
 
 
 def save_edit(

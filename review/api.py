@@ -15,6 +15,7 @@ from drafts.stage import (
     EDITABLE_FIELDS,
     approve_story,
     current_draft,
+    draft_pending,
     redraft_story,
     render_json,
     render_markdown,
@@ -72,6 +73,7 @@ class StoryList(BaseModel):
 class StoryDetail(BaseModel):
     story: dict[str, Any]
     draft: dict[str, Any] | None = Field(description="drafts.stage.current_draft's shape")
+    drafting: bool = Field(False, description="No draft yet, and a worker will build one.")
     articles: list[dict[str, Any]]
 
 
@@ -151,7 +153,10 @@ def api_story(request: Request, story_id: int, user: User = Depends(current_user
     arts = story_articles(s.engine, story_id, min_confidence=s.config.lenses.min_confidence)
     keep = ("id", "title", "url", "outlet", "region", "lang", "published_at", "lens")
     return StoryDetail(
-        story=story, draft=draft, articles=[{k: a.get(k) for k in keep} for a in arts]
+        story=story,
+        draft=draft,
+        drafting=draft is None and draft_pending(story, s.config),
+        articles=[{k: a.get(k) for k in keep} for a in arts],
     )
 
 
@@ -294,7 +299,7 @@ def api_retrain(request: Request, user: User = Depends(require_admin)) -> Retrai
 
 @router.get("/models/retrain", response_model=RetrainStatus)
 def api_retrain_status(request: Request) -> RetrainStatus:
-    st = request.app.state.retrain
+    st = request.app.state.retrainer.status()
     return RetrainStatus(
         running=st["running"],
         result=st.get("result"),

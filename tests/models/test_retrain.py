@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from models.background import BackgroundRetrain
 from models.errors import ArtifactError, LensError
 from models.predict import predict_missing, shown_lenses
 from models.registry import activate, get_version
-from models.retrain import maybe_retrain_in_background, retrain, wait_for_background
+from models.retrain import retrain
 from models.stage import label_queue, list_model_versions, set_label
 from store.schema import labels, lens_predictions, model_versions
 from store.takes import active_model
@@ -195,20 +196,21 @@ def test_background_retrain_after_n_new_labels(uci, sqlite_engine, sqlite_url, t
     config = uci_config(tmp_path, sqlite_url, retrain_after=40, cv_folds=3)
     pool = uci.pool[:120]
     ids = store_takes(sqlite_engine, uci, pool)
+    bg = BackgroundRetrain(sqlite_engine, config)
     for i in pool[:39]:
         set_label(sqlite_engine, ids[i], uci.labels[i], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # 39 < 40
+    assert bg.maybe_start() is False  # 39 < 40
     set_label(sqlite_engine, ids[pool[39]], uci.labels[pool[39]], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is True
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # one at a time
-    assert wait_for_background(timeout=120)
+    assert bg.maybe_start() is True
+    assert bg.maybe_start() is False  # one at a time
+    assert bg.wait(timeout=120)
     (v,) = list_model_versions(sqlite_engine)
     assert v["active"] and v["n_labels"] == 40
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # nothing new since
+    assert bg.maybe_start() is False  # nothing new since
     for i in pool[40:80]:
         set_label(sqlite_engine, ids[i], uci.labels[i], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is True
-    assert wait_for_background(timeout=120)
+    assert bg.maybe_start() is True
+    assert bg.wait(timeout=120)
     assert len(list_model_versions(sqlite_engine)) == 2
 
 
