@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from clustering.stored import rebuild_state
 from core.config import Config
+from core.errors import InvalidInput, NotFound
 from store.db import utcnow
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
@@ -22,9 +23,9 @@ from store.stories import assign, create_story, merge_story, refresh_story
 def _story(conn: Connection, story_id: int) -> Any:
     row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
     if row is None:
-        raise LookupError(f"no story with id {story_id}")
+        raise NotFound(f"no story with id {story_id}")
     if row.status == "merged":
-        raise ValueError(f"story {story_id} was merged into {row.merged_into}")
+        raise InvalidInput(f"story {story_id} was merged into {row.merged_into}")
     return row
 
 
@@ -62,7 +63,7 @@ def move_article(
     with engine.begin() as conn:
         _story(conn, story_id)
         if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
-            raise LookupError(f"no article with id {article_id}")
+            raise NotFound(f"no article with id {article_id}")
         old = assign(conn, article_id, story_id, by="editor", user_id=user_id)
         for sid in {story_id, old} - {None}:
             _rebuild(conn, sid, config)
@@ -92,7 +93,7 @@ def split_articles(
 ) -> int:
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
-        raise ValueError("choose at least one article to split off")
+        raise InvalidInput("choose at least one article to split off")
     with engine.begin() as conn:
         rows = conn.execute(
             select(
@@ -105,7 +106,7 @@ def split_articles(
             .order_by(articles.c.published_at)
         ).all()
         if len(rows) != len(set(article_ids)):
-            raise LookupError("some of the chosen articles do not exist")
+            raise NotFound("some of the chosen articles do not exist")
         new_id = create_story(conn, rows[0].title, rows[0].published_at)
         olds = set()
         for r in rows:
@@ -142,7 +143,7 @@ def merge_stories(
 ) -> None:
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:
-        raise ValueError("a story cannot be merged with itself")
+        raise InvalidInput("a story cannot be merged with itself")
     with engine.begin() as conn:
         _story(conn, keep_id)
         _story(conn, other_id)
