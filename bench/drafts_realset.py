@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--json", help="also write the rows as JSON here")
     args = ap.parse_args()
     from clustering.embed import get_embedder
-    from clustering.settings import ClusteringSettings
+    from core.settings.clustering import ClusteringSettings
     from drafts.embed import cached
     from tests.drafts.realset import draft_story, real_stories
 

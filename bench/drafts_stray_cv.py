@@ -39,9 +39,9 @@ def _errors(story: list[tuple[float, bool]], margin: float, max_fit: float, min_
 
 def main() -> None:
     from clustering.embed import get_embedder
-    from clustering.settings import ClusteringSettings
+    from core.settings.clustering import ClusteringSettings
+    from core.settings.drafts import DraftSettings
     from drafts.candidates import build_pool, make_article
-    from drafts.settings import DraftSettings
     from drafts.stray import member_fit
     from tests.drafts.realset import real_stories
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import build_pool, entity_hits, make_article, merge_entities
 from drafts.embed import Encoder
 from drafts.entities import clean_entities
@@ -24,7 +25,6 @@ from drafts.sections import (
     pick_numbers,
     pick_summary,
 )
-from drafts.settings import DraftSettings
 from drafts.stray import find_strays
 from drafts.takes import gist_mask, repeats, syndicated
 

@@ -12,6 +12,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -78,3 +79,23 @@ def cached(encode: Encoder, max_items: int) -> Encoder:
         return out
 
     return enc
+
+
+_ENCODERS: dict[tuple, Encoder] = {}  # one cached encoder per model and cache size
+
+
+def encoder_for(config: Any) -> Encoder:
+    """The sentence encoder: drafts.embedding_model when set, else the clustering model,
+    shared with the clustering stage so one process loads it once."""
+    s = config.drafts
+    name = s.embedding_model or config.clustering.model
+    key = (name, s.embed_batch_size, s.embedding_cache)
+    if key not in _ENCODERS:
+        if s.embedding_model:
+            raw = get_encoder(s.embedding_model, s.embed_batch_size)
+        else:
+            from clustering.embed import get_embedder
+
+            raw = get_embedder(config.clustering).encode
+        _ENCODERS[key] = cached(raw, s.embedding_cache)
+    return _ENCODERS[key]

@@ -14,9 +14,9 @@ import logging
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import Article, Pool
 from drafts.embed import Encoder, unit
-from drafts.settings import DraftSettings
 from drafts.shape import is_claim, is_title
 from drafts.text import clean_headline, word_count
 

@@ -12,16 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
+from core.settings.lenses import UNLABELLED
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
 from drafts.figures import figure_display, same_measure
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
 from drafts.outline import under
-from drafts.settings import DraftSettings
 from drafts.shape import is_claim, quotes_balanced
 from drafts.text import cue_pattern, word_count
-
-UNLABELLED = "unlabelled"
 
 
 def _trace(a: Article) -> dict[str, Any]:

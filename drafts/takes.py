@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import Article, Pool
-from drafts.settings import DraftSettings
 from drafts.shape import is_claim, is_title
 
 

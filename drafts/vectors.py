@@ -3,7 +3,7 @@
 A draft compares every candidate sentence of a story with every other; encoding them anew
 for each draft made a 50-article story's first draft take over a minute. The `sentences`
 stage (after embedding) encodes each analysed article's candidate lines once, through the
-configured encoder (drafts.stage.encoder_for: the clustering model unless [drafts]
+configured encoder (drafts.embed.encoder_for: the clustering model unless [drafts]
 embedding_model names another), and keeps them in `sentence_vectors`; a draft then reads
 its members' vectors and encodes only what is missing (and stores that too).
 
@@ -23,10 +23,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import Article, article_sentences, make_article
-from drafts.embed import Encoder
+from drafts.embed import Encoder, encoder_for
 from drafts.sections import _evidence
-from drafts.settings import DraftSettings
 from drafts.text import clean_headline
 from store.db import utcnow
 from store.schema import analyses, articles, sentence_vectors
@@ -134,8 +134,6 @@ def store_vectors(
 def run_sentence_vectors(engine: Engine, config: Any, *, encode: Encoder | None = None) -> int:
     """Encode the candidate lines of every analysed article that has none stored (or whose
     text or analysis changed since); returns the articles encoded."""
-    from drafts.stage import encoder_for
-
     model, s = model_name(config), config.drafts
     after = done = 0
     while batch := _with_engine(engine, model, after):

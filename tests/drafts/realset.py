@@ -133,8 +133,8 @@ def _nlp_version() -> str:
 
 def analyse_members(members: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Real spaCy analyses of the members, cached by text and nlp/ source version."""
+    from core.settings.nlp import NlpSettings
     from nlp.analyse import analyse_texts
-    from nlp.settings import NlpSettings
 
     CACHE.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha1(
@@ -165,8 +165,8 @@ def real_stories(shared: Path) -> list[tuple[RealStory, dict[int, dict[str, Any]
 
 
 def draft_story(story: RealStory, data: dict[int, dict[str, Any]], encode: Any) -> dict[str, Any]:
+    from core.settings.drafts import DraftSettings
     from drafts.build import build_draft
-    from drafts.settings import DraftSettings
 
     return dict(
         build_draft(

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from core.settings.drafts import DraftSettings
+from core.settings.nlp import NlpSettings
 from drafts.build import build_draft
 from drafts.render import STRAY_TITLE, markdown_fields, parse_markdown, render_markdown
-from drafts.settings import DraftSettings
 from nlp.analyse import analyse_texts
-from nlp.settings import NlpSettings
 from tests.drafts.realset import RealStory, draft_story, real_stories
 
 TAXONOMY = ["politics", "business", "technology", "society"]
@@ -26,7 +26,7 @@ TAXONOMY = ["politics", "business", "technology", "society"]
 @pytest.fixture(scope="module")
 def encode():
     from clustering.embed import get_embedder
-    from clustering.settings import ClusteringSettings
+    from core.settings.clustering import ClusteringSettings
     from drafts.embed import cached
 
     return cached(get_embedder(ClusteringSettings()).encode, 50_000)
