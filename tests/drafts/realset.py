@@ -44,6 +44,7 @@ def load_spec() -> list[dict[str, Any]]:
 
 
 def _benchmark(shared: Path, prefix: str) -> dict[str, Any]:
+    from core.settings.crawler import CrawlerSettings
     from ingest.extract import extract_article
 
     bench = shared / "corpora" / "article-extraction-benchmark"
@@ -52,7 +53,7 @@ def _benchmark(shared: Path, prefix: str) -> dict[str, Any]:
         raise FileNotFoundError(f"benchmark page {prefix}* not found")
     gold = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
     url = gold[found[0].name.removesuffix(".html.gz")]["url"]
-    ex = extract_article(gzip.decompress(found[0].read_bytes()), url)
+    ex = extract_article(gzip.decompress(found[0].read_bytes()), url, settings=CrawlerSettings())
     return {"title": ex.title or "", "text": ex.text, "url": url, "author": ex.author}
 
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import Engine, func, select, update
 
+from core.config import Config
 from drafts.stage import encoder_for, redraft_story
 from drafts.vectors import run_sentence_vectors
 from nlp.stage import run_nlp
 from store.schema import articles, sentence_vectors
-from storyloom.config import Config
 from tests.review.data import add_story, news_items
 
 
