@@ -16,7 +16,7 @@ from core.settings.drafts import DraftSettings
 from core.settings.lenses import UNLABELLED
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
-from drafts.figures import figure_display, same_measure
+from drafts.figures import figure_display, figure_parts, same_measure
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
 from drafts.outline import under
 from drafts.shape import is_claim, quotes_balanced
@@ -173,8 +173,9 @@ def _facts(articles: list[Article], s: DraftSettings) -> list[_Fact]:
         for f in a.analysis.get("facts") or []:
             if taken >= per_article:
                 break
-            if not (f.get("what") or f.get("about")):
-                continue
+            _, name, qualifier = figure_parts(f)
+            if not (name or qualifier):
+                continue  # a value with nothing said about it is not a figure
             if s.numbers_need_digits and not _DIGIT.search(f.get("text") or ""):
                 continue
             ev = _evidence(a, f)
