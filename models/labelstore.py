@@ -19,7 +19,8 @@ from clustering.embed import embed_input, vector_to_bytes
 from clustering.settings import ClusteringSettings
 from models.lensfile import LabelledTake
 from store.articles import text_hash
-from store.schema import articles, embeddings, stories, story_members
+from store.schema import articles, embeddings, story_members
+from store.stories import create_story
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
@@ -37,25 +38,12 @@ def store_labelled_takes(
 ) -> list[int]:
     """Insert `takes` (row-aligned with `vectors`) with their stories; their article ids."""
     inputs = embedding_inputs(takes, cfg)
-    batch = uuid.uuid4().hex[:12]  # URLs and slugs unique across calls on one store
+    batch = uuid.uuid4().hex[:12]  # URLs unique across calls on one store
     story_ids: dict[str, int] = {}
     ids: list[int] = []
     with engine.begin() as conn:
         for name in sorted({t.story for t in takes}):
-            story_ids[name] = conn.execute(
-                insert(stories)
-                .values(
-                    slug=f"eval-{batch}-{len(story_ids)}",
-                    title=name,
-                    status="open",
-                    n_articles=0,
-                    n_sources=0,
-                    dirty=False,
-                    created_at=T0,
-                    updated_at=T0,
-                )
-                .returning(stories.c.id)
-            ).scalar_one()
+            story_ids[name] = create_story(conn, name, T0)
         for n, t in enumerate(takes):
             at = T0 + timedelta(minutes=n)
             aid = conn.execute(

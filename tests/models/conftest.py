@@ -11,9 +11,10 @@ with their clustering vectors, exactly as the pipeline would have left them.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,16 @@ def uci(shared_dir: Path, embedder: Embedder) -> Corpus:
         test=sorted(int(i) for i in test),
         judged=sorted(lens for lens, n in per_lens.items() if n >= 3),
     )
+
+
+@pytest.fixture
+def keep_logging() -> Iterator[None]:
+    """The CLI sets the root logger's level and handler for the process; put them back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ queue that spreads over stories)."""
 from __future__ import annotations
 
 import json
-import logging
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,14 +21,7 @@ from models.predict import spread_over_stories
 from models.select import fit_temperature
 from storyloom.cli import app
 
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 
 def test_uci_file_maps_codes_and_counts_stories(shared_dir: Path) -> None:
