@@ -176,7 +176,7 @@ def _fit(items, vecs, idx, settings):
     )
 
 
-def _queue_arm(items, vecs, pool, seed, rounds_to, batch):
+def _queue_arm(items, vecs, pool, seed, rounds_to, batch, decay=None):
     """Labels chosen through the real store path: retrain, predict, label_queue, repeat."""
     from models.labelstore import store_labelled_takes
     from models.predict import predict_missing
@@ -200,6 +200,7 @@ def _queue_arm(items, vecs, pool, seed, rounds_to, batch):
                 "artifacts_dir": f"{tmp}/models",
                 "min_labels": 10,
                 "cv_folds": 3,
+                **({} if decay is None else {"queue_story_decay": decay}),
             },
         )
         for i in seed:
@@ -215,7 +216,7 @@ def _queue_arm(items, vecs, pool, seed, rounds_to, batch):
     return chosen
 
 
-def quality(path: Path, cache: str) -> None:
+def quality(path: Path, cache: str, *, decay: float | None = None, curve_too: bool = True) -> None:
     """Learning curve and queue vs random on five story-grouped folds (see the docstring)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -236,7 +237,7 @@ def quality(path: Path, cache: str) -> None:
     settings = LensSettings(taxonomy=list(LENSES.values()))
     print(f"{len(items)} titles, {len(set(g))} stories; macro-F1 over {judged}; 5 story folds")
     curve: dict[int, list[float]] = {50: [], 200: [], 1000: []}
-    for k, (tr, te) in enumerate(folds):
+    for k, (tr, te) in enumerate(folds if curve_too else []):
         order = [int(i) for i in tr]
         random.Random(11).shuffle(order)
         t = time.perf_counter()
@@ -250,7 +251,7 @@ def quality(path: Path, cache: str) -> None:
             f"({time.perf_counter() - t:.0f}s)",
             flush=True,
         )
-    for n, v in curve.items():
+    for n, v in curve.items() if curve_too else ():
         print(
             f"curve {n:>5} labels: mean {np.mean(v):.3f} worst {min(v):.3f} "
             f"folds {[round(x, 3) for x in v]}"
@@ -260,7 +261,7 @@ def quality(path: Path, cache: str) -> None:
         pool = [int(i) for i in tr]
         rng = random.Random(5 + k)
         seed = rng.sample(pool, 20)
-        chosen = _queue_arm(items, vecs, pool, seed, 200, 45)
+        chosen = _queue_arm(items, vecs, pool, seed, 200, 45, decay)
         rest = [i for i in pool if i not in set(seed)]
         rand = seed + rng.sample(rest, 180)
         q = _judged_f1(_fit(items, vecs, chosen, settings), items, vecs, te, judged)
@@ -285,6 +286,12 @@ def main() -> None:
     ap.add_argument(
         "--quality", action="store_true", help="learning curve and queue vs random, by story"
     )
+    ap.add_argument(
+        "--queue-decay",
+        type=float,
+        help="[lenses] queue_story_decay for the queue arm (1: doubt only)",
+    )
+    ap.add_argument("--queue-only", action="store_true", help="--quality without the curve")
     ap.add_argument("--labels", type=int, help="labelled takes (default 10,000)")
     ap.add_argument("--predict", type=int, help="unlabelled takes to predict (default 5,000)")
     ap.add_argument(
@@ -297,7 +304,7 @@ def main() -> None:
     if not path.is_file():
         sys.exit(f"{path} not found: the benchmark needs ../shared beside the repo")
     if args.quality:
-        quality(path, CACHE)
+        quality(path, CACHE, decay=args.queue_decay, curve_too=not args.queue_only)
         return
     with path.open(newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["TITLE"].strip()]

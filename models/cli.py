@@ -161,7 +161,7 @@ def eval_lens_cmd(
     """Lens macro-F1 on stories the model has not seen: every story-grouped fold of a real
     retrain on FILE and the worst; with --test, the model trained on FILE scored on another."""
     from models.errors import LensError
-    from models.eval_lens import run_lens_eval
+    from models.eval_lens import json_view, run_lens_eval
     from storyloom.cli import get_config
 
     config = get_config()
@@ -171,7 +171,7 @@ def eval_lens_cmd(
         _out(stderr=True).print(f"[bold red]Cannot evaluate[/]: {e}")
         raise typer.Exit(2) from None
     if as_json:
-        sys.stdout.write(json.dumps(res) + "\n")
+        sys.stdout.write(json.dumps(json_view(res)) + "\n")
         return
     console = _out()
     table = Table("fold", "macro-F1", "takes", title=f"{res['file']}: story-grouped folds")

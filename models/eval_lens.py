@@ -94,6 +94,22 @@ def score_file(
     }
 
 
+def json_view(res: dict[str, Any]) -> dict[str, Any]:
+    """The `--json` shape, exactly: folds, worst and (with a test file) test."""
+    out: dict[str, Any] = {
+        "folds": [{"macro_f1": f["macro_f1"]} for f in res["folds"]],
+        "worst": {"macro_f1": res["worst"]["macro_f1"]},
+    }
+    if "test" in res:
+        t = res["test"]
+        out["test"] = {
+            "macro_f1": t["macro_f1"],
+            "per_label": t["per_label"],
+            "labels_scored": t["labels_scored"],
+        }
+    return out
+
+
 def run_lens_eval(
     file: Path,
     config: Config,
