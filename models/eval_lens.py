@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import Engine, insert
 
 from clustering.embed import get_embedder
+from core.config import Config
 from models.embcache import cached_embeddings
 from models.evaluate import score
 from models.labelstore import T0, embedding_inputs, store_labelled_takes
@@ -29,7 +30,6 @@ from models.retrain import retrain
 from models.takes import load_takes
 from store.db import open_store
 from store.schema import labels
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

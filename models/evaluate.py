@@ -21,10 +21,10 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
+from core.settings.lenses import UNLABELLED, LensSettings
 from models.classifier import train
 from models.errors import LensError
 from models.select import judged
-from models.settings import UNLABELLED, LensSettings
 from models.takes import Takes
 
 

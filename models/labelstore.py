@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import Engine, insert
 
 from clustering.embed import embed_input, vector_to_bytes
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 from models.lensfile import LabelledTake
 from store.articles import text_hash
 from store.schema import articles, embeddings, story_members

@@ -26,8 +26,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
+from core.settings.lenses import LensSettings
 from models.features import LensFeatures, TextBatch
-from models.settings import LensSettings
 
 logger = logging.getLogger(__name__)
 

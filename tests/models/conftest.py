@@ -24,13 +24,13 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sqlalchemy import Engine
 
 from clustering.embed import Embedder, get_embedder
-from clustering.settings import ClusteringSettings
+from core.config import Config
+from core.settings.clustering import ClusteringSettings
+from core.settings.lenses import LensSettings
 from models.embcache import cached_embeddings
 from models.features import EmbedFn, story_centroids
 from models.labelstore import embedding_inputs, store_labelled_takes
 from models.lensfile import UCI_LENSES, LabelledTake, load_lens_file, stories_per_lens
-from models.settings import LensSettings
-from storyloom.config import Config
 
 __all__ = ["UCI_LENSES", "Corpus", "heldout_f1", "store_takes", "uci_config"]
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from models.classifier import train
 from models.predict import predict_missing
-from models.registry import active_row
 from models.retrain import retrain
 from models.stage import label_queue, set_label
+from store.takes import active_model
 from tests.models.conftest import heldout_f1, store_takes, uci_config
 
 SIZES = (50, 200, 1000)
@@ -72,7 +72,7 @@ def test_queue_beats_random_on_heldout_stories(
     chosen = list(seed)
     while len(chosen) < 200:
         retrain(sqlite_engine, config, progress=False)
-        predict_missing(sqlite_engine, config, active_row(sqlite_engine))
+        predict_missing(sqlite_engine, config, active_model(sqlite_engine))
         batch = label_queue(sqlite_engine, config, limit=BATCH)
         assert len(batch) == BATCH and batch[0]["priority"] >= batch[-1]["priority"]
         for take in batch:
