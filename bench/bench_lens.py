@@ -180,9 +180,9 @@ def _queue_arm(items, vecs, pool, seed, rounds_to, batch, decay=None):
     """Labels chosen through the real store path: retrain, predict, label_queue, repeat."""
     from models.labelstore import store_labelled_takes
     from models.predict import predict_missing
-    from models.registry import active_row
     from models.retrain import retrain
     from models.stage import label_queue, set_label
+    from store.takes import active_model as active_row
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/queue.db"

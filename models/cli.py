@@ -148,6 +148,7 @@ def label_queue_cmd(
 
 
 def eval_lens_cmd(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help="UCI CSV (CATEGORY, STORY, PUBLISHER) or JSONL (text, lens, story)."),
@@ -165,9 +166,8 @@ def eval_lens_cmd(
     retrain on FILE and the worst; with --test, the model trained on FILE scored on another."""
     from models.errors import LensError
     from models.eval_lens import json_view, run_lens_eval
-    from storyloom.cli import get_config
 
-    config = get_config()
+    config = ctx.obj.config()
     try:
         res = run_lens_eval(file, config, test_file=test, folds=folds, progress=not as_json)
     except LensError as e:

@@ -25,11 +25,12 @@ from models.evaluate import score
 from models.labelstore import T0, embedding_inputs, store_labelled_takes
 from models.lensfile import UCI_LENSES, LabelledTake, LensFileError, load_lens_file
 from models.lensfile import stories_per_lens as count_stories
-from models.registry import active_row, load_version
+from models.registry import load_version
 from models.retrain import retrain
 from models.takes import load_takes
 from store.db import open_store
 from store.schema import labels
+from store.takes import active_model
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def score_file(
 ) -> dict[str, Any]:
     """The active model's macro-F1 on `items` (stored unlabelled), lenses of few stories apart."""
     ids = store_labelled_takes(engine, items, _embed(items, config), config.clustering)
-    model = load_version(active_row(engine) or {}, config.lenses.taxonomy)
+    model = load_version(active_model(engine) or {}, config.lenses.taxonomy)
     takes = load_takes(engine, config, ids)
     preds = model.predict(
         takes.texts, embeddings=takes.embeddings, outlets=takes.outlets, contexts=takes.contexts
