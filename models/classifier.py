@@ -229,12 +229,14 @@ def train(
         trained_seconds=time.perf_counter() - t0,
     )
     logger.info(
-        "trained lens model on %d labels (%d lenses, C=%s, chars=%s, outlet=%s, T=%.2f) in %.1fs",
+        "trained lens model on %d labels (%d lenses, C=%s, chars=%s, outlet=%s, story=%s, "
+        "T=%.2f) in %.1fs",
         len(labels),
         len(lenses),
         choice.c,
         choice.char_ngrams,
         choice.outlet_weight,
+        choice.story_weight,
         temperature,
         model.trained_seconds,
     )
