@@ -58,13 +58,17 @@ def _word_features(
     return seen / total, share / total
 
 
+def foreign(lang: str, settings: ClusteringSettings) -> bool:
+    """A language the main model cannot read; unknown ("") counts as readable."""
+    return bool(lang) and lang not in settings.model_languages
+
+
 def cross_lingual(art: ArticleFeatures, story: StoryState, settings: ClusteringSettings) -> bool:
     """Compare through the cross-lingual embedding when the article or a member is in a
     language the main model cannot read (and both sides have a cross-lingual vector)."""
     if art.xvector is None or story.xsum is None:
         return False
-    readable = {"", *settings.model_languages}
-    return art.lang not in readable or any(lang not in readable for lang in story.langs)
+    return foreign(art.lang, settings) or any(foreign(la, settings) for la in story.langs)
 
 
 def _cosines(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from clustering.ann import VectorIndex
-from clustering.score import features, score
+from clustering.score import features, foreign, score
 from clustering.settings import ClusteringSettings
 from clustering.state import (
     ArticleFeatures,
@@ -176,9 +176,14 @@ class StreamingClusterer:
             if sid is not None:
                 found.add(sid)
         if art.xvector is not None and self._xcentroids is not None:
-            found.update(
-                sid for sid, _ in self._xcentroids.search(art.xvector, self.settings.candidates)
-            )
+            # Across languages: an article the main model cannot read may join any story; one
+            # it can read only stories holding such articles (the others it finds above).
+            s = self.settings
+            anywhere = foreign(art.lang, s)
+            for sid, _ in self._xcentroids.search(art.xvector, s.candidates):
+                st = self.stories.get(sid)
+                if st is not None and (anywhere or any(foreign(la, s) for la in st.langs)):
+                    found.add(sid)
         return found
 
     def decide(self, art: ArticleFeatures) -> Decision:
