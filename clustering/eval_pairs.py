@@ -147,7 +147,8 @@ def featurize_pairs(pairs: Sequence[Pair], config: Config) -> dict[str, ArticleF
             run_nlp(engine, config)
             run_embed(engine, config)
             with engine.connect() as conn:
-                feats = load_features(conn, list(ids.values()), config.clustering.model)
+                c = config.clustering
+                feats = load_features(conn, list(ids.values()), c.model, c.cross_model)
         finally:
             engine.dispose()
     by_key = {key: feats[aid] for key, aid in ids.items() if aid in feats}
