@@ -49,7 +49,10 @@ def pick_summary(
         blocked[i] = True
         max_sim = np.maximum(max_sim, pool.vecs @ pool.vecs[i])
     picked: list[int] = []
-    foreign = np.array([articles[k].lang != s.desk_language for k in pool.owner], dtype=bool)
+    # Sentences of a known language other than the desk's are a fallback ("und": unknown).
+    foreign = np.array(
+        [articles[k].lang not in (s.desk_language, "und", "") for k in pool.owner], dtype=bool
+    )
     for _ in range(s.summary_sentences):
         allowed = ~blocked & (max_sim < s.near_duplicate)
         if not allowed.any():
