@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from clustering.embed import embed_input, load_embedder  # noqa: E402
 from clustering.eval_pairs import load_pairs  # noqa: E402
-from storyloom.config import Config  # noqa: E402
+from core.config import Config  # noqa: E402
 
 
 def texts_of(path: Path, n: int, lead_chars: int) -> list[tuple[str, str, str]]:

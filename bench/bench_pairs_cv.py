@@ -37,7 +37,7 @@ from clustering.eval_pairs import (  # noqa: E402
 )
 from clustering.score import cross_lingual, weights  # noqa: E402
 from clustering.state import StoryState  # noqa: E402
-from storyloom.config import Config  # noqa: E402
+from core.config import Config  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
