@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.settings.lenses import LensSettings
 from drafts.render import parse_markdown
 from store.db import open_store
 from store.queries import list_stories
@@ -99,9 +100,12 @@ def test_draft_shows_languages_and_queue_filters_by_language(joined) -> None:
     # The desk reads English and the story has English sentences enough: no fallback.
     assert fields["summary"] and all("lang" not in x for x in fields["summary"])
     engine = open_store(db)
-    de_ids = {r["id"] for r in list_stories(engine, lang="de")}
-    en_ids = {r["id"] for r in list_stories(engine, lang="en")}
-    fr_ids = {r["id"] for r in list_stories(engine, lang="fr")}
+    conf = LensSettings().min_confidence
+
+    def queue(lang: str) -> set[int]:  # the review queue's own query, filtered by language
+        return {r["id"] for r in list_stories(engine, lang=lang, min_confidence=conf)}
+
+    de_ids, en_ids, fr_ids = queue("de"), queue("en"), queue("fr")
     engine.dispose()
     assert sid in de_ids and sid in en_ids and not fr_ids
 
