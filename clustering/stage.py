@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from clustering.consolidate_stage import consolidate_stored
-from clustering.embed import embed_input, get_embedder, vector_to_bytes
+from clustering.embed import embed_input, load_embedder, vector_to_bytes
 from clustering.stored import load_clusterer, load_features
 from core.config import Config
+from core.settings.clustering import ClusteringSettings
 from store.articles import DONE, claim, finish, text_hash
 from store.db import aware, utcnow
 from store.schema import PENDING, articles, embeddings
@@ -24,55 +25,75 @@ from store.stories import assign, create_story, refresh_story
 logger = logging.getLogger(__name__)
 
 
+def embedding_models(cfg: ClusteringSettings) -> list[str]:
+    """The models every article is embedded with: the main one, then the cross-lingual one."""
+    return [cfg.model] + (
+        [cfg.cross_model] if cfg.cross_model and cfg.cross_model != cfg.model else []
+    )
+
+
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:
-    """Embed title + lead of every article whose fetch is done; never twice per text+model."""
+    """Embed title + lead of every article whose fetch is done, with each of the configured
+    models; never twice per text+model (vectors are stored under their model's name)."""
     cfg = config.clustering
-    embedder = None
     seen = computed = 0
     while ids := claim(engine, "embed", cfg.batch_size * 4):
-        q = (
-            select(articles.c.id, articles.c.title, articles.c.text, embeddings.c.text_hash)
-            .select_from(
-                articles.outerjoin(
-                    embeddings,
-                    and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == cfg.model),
-                )
-            )
-            .where(articles.c.id.in_(ids))
-        )
         with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(q)]
-        todo = []
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(articles.c.id, articles.c.title, articles.c.text).where(
+                        articles.c.id.in_(ids)
+                    )
+                )
+            ]
         for r in rows:
             r["input"] = embed_input(r["title"], r["text"], cfg.lead_chars)
-            r["digest"] = text_hash(cfg.model, r["input"])
-            if r["text_hash"] != r["digest"]:
-                todo.append(r)
-        if todo:
-            embedder = embedder or get_embedder(cfg)
-            vectors = embedder.encode([r["input"] for r in todo])
+        for model in embedding_models(cfg):
+            computed += _embed_rows(engine, cfg, model, rows)
         with engine.begin() as conn:
-            for r, v in zip(todo, vectors if todo else [], strict=True):
-                conn.execute(
-                    embeddings.delete().where(
-                        embeddings.c.article_id == r["id"], embeddings.c.model == cfg.model
-                    )
-                )
-                conn.execute(
-                    insert(embeddings).values(
-                        article_id=r["id"],
-                        model=cfg.model,
-                        text_hash=r["digest"],
-                        dim=int(v.shape[0]),
-                        vector=vector_to_bytes(v),
-                        created_at=utcnow(),
-                    )
-                )
             for r in rows:
                 finish(conn, r["id"], "embed", DONE)
         seen += len(rows)
-        computed += len(todo)
     return {"articles": seen, "embedded": computed}
+
+
+def _embed_rows(engine: Engine, cfg: ClusteringSettings, model: str, rows: list[dict]) -> int:
+    """Store `model`'s vector of each row whose input changed since its last one."""
+    with engine.connect() as conn:
+        have = dict(
+            conn.execute(
+                select(embeddings.c.article_id, embeddings.c.text_hash).where(
+                    embeddings.c.article_id.in_([r["id"] for r in rows]),
+                    embeddings.c.model == model,
+                )
+            ).all()
+        )
+    todo = [r for r in rows if have.get(r["id"]) != text_hash(model, r["input"])]
+    if not todo:
+        return 0
+    embedder = load_embedder(
+        model, cfg.batch_size, "auto" if model != cfg.model else cfg.backend, cfg.embed_threads
+    )
+    vectors = embedder.encode([r["input"] for r in todo])
+    with engine.begin() as conn:
+        for r, v in zip(todo, vectors, strict=True):
+            conn.execute(
+                embeddings.delete().where(
+                    embeddings.c.article_id == r["id"], embeddings.c.model == model
+                )
+            )
+            conn.execute(
+                insert(embeddings).values(
+                    article_id=r["id"],
+                    model=model,
+                    text_hash=text_hash(model, r["input"]),
+                    dim=int(v.shape[0]),
+                    vector=vector_to_bytes(v),
+                    created_at=utcnow(),
+                )
+            )
+    return len(todo)
 
 
 def _oldest_pending(engine: Engine) -> datetime | None:
@@ -104,7 +125,7 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
 
     while ids := claim(engine, "cluster", cfg.batch_size * 4, order_by_published=True):
         with engine.connect() as conn:
-            feats = load_features(conn, ids, cfg.model)
+            feats = load_features(conn, ids, cfg.model, cfg.cross_model)
         for aid in ids:
             art = feats.get(aid)
             with engine.begin() as conn:

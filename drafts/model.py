@@ -25,7 +25,7 @@ Shape (keys of `Draft`):
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 EDITABLE_FIELDS: tuple[str, ...] = ("headline", "dek", "summary", "numbers", "why", "watch")
 LIST_FIELDS: tuple[str, ...] = ("summary", "numbers", "why", "watch")
@@ -38,6 +38,7 @@ class Meta(TypedDict):
     n_takes: int
     n_lenses: int
     n_regions: int
+    languages: NotRequired[list[str]]  # the takes' languages, sorted
 
 
 class SummaryItem(TypedDict):
@@ -45,6 +46,7 @@ class SummaryItem(TypedDict):
     article_id: int | None
     source: str | None
     url: str | None
+    lang: NotRequired[str]  # set only on a fallback sentence not in the desk's language
 
 
 class Evidence(TypedDict):
