@@ -23,6 +23,7 @@ from datetime import datetime
 
 import numpy as np
 
+from clustering.event import EVENT_FEATURES, StoryFrequencies, event_features
 from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.words import DocFrequencies
@@ -40,6 +41,7 @@ FEATURES = (
     "same_source",
     "recency",
     "size",
+    *EVENT_FEATURES,
 )
 TOP_MEMBERS = 3  # title_top: mean cosine to this many most similar recent members
 
@@ -64,6 +66,7 @@ def features(
     now: datetime,
     settings: ClusteringSettings,
     df: DocFrequencies | None = None,
+    sf: StoryFrequencies | None = None,
 ) -> dict[str, float]:
     """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare."""
     v = np.asarray(art.vector, dtype=np.float32)
@@ -100,6 +103,7 @@ def features(
         "same_source": same_source,
         "recency": math.exp(-hours / settings.cooldown_hours),
         "size": math.log(n),
+        **event_features(art, story, now, settings, sf),
     }
 
 

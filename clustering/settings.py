@@ -77,6 +77,35 @@ class ClusteringSettings(Section):
         6.0, description="Weight of recency, exp(-hours since last article / cooldown)."
     )
     w_size: float = Field(-0.19, description="Weight of log(members of the story).")
+    w_rhythm: float = Field(
+        0.0, description="Weight of rhythm, exp(-gap / the story's own pace) (event.py)."
+    )
+    w_entity_idf: float = Field(
+        0.0, description="Weight of the story-IDF-weighted share of the article's names used."
+    )
+    w_entity_miss: float = Field(
+        0.0, description="Weight of the story-IDF-weighted share of names the story lacks."
+    )
+    w_word_idf: float = Field(
+        0.0, description="Weight of the story-IDF-weighted share of title words the story used."
+    )
+    w_action: float = Field(
+        0.0, description="Weight of the story-IDF-weighted share of action words (non-names)."
+    )
+    w_figure_match: float = Field(
+        0.0, description="Weight of the share of the title's figures the story has quoted."
+    )
+    w_figure_clash: float = Field(
+        0.0, description="Weight of 'title and story quote figures, none the same'."
+    )
+    rhythm_floor_hours: float = Field(
+        1.0, gt=0, description="Shortest pace of a story for the rhythm feature (hours)."
+    )
+    rhythm_factor: float = Field(
+        3.0,
+        gt=0,
+        description="A story's pace is this many times its mean gap between articles.",
+    )
     cooldown_hours: float = Field(
         12.0, gt=0, description="Time constant of the recency feature (stories cool down)."
     )
@@ -105,6 +134,30 @@ class ClusteringSettings(Section):
     merge_w_entities: float = Field(
         0.3, description="Merge weight of the entity-count cosine of two stories."
     )
+    merge_min_average: float = Field(
+        0.35,
+        description="A merge is refused when the average link of the two stories is below "
+        "this, whatever the pair score (clustering/guards.py).",
+    )
+    merge_signature_share: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="A merge is refused when both stories have specific names (entities in "
+        "this share of their members, not in half the live stories) and none in common.",
+    )
+    merge_max_gap: float = Field(
+        6.0,
+        gt=0,
+        description="A merge is refused when the pause between the two stories is more than "
+        "this many times the slower one's own pace.",
+    )
+    split_gap_factor: float = Field(
+        12.0,
+        gt=0,
+        description="A story is split at its longest pause when that pause is this many "
+        "times longer than the pace of both bursts around it.",
+    )
     split_threshold: float = Field(
         0.25,
         description="A story whose two 2-means parts score below this is split (keep it "
@@ -117,6 +170,30 @@ class ClusteringSettings(Section):
         2000, ge=2, description="Stories larger than this are not re-examined for a split."
     )
     split_min_part: int = Field(3, ge=1, description="Members each part of a split needs.")
+
+    # --- fitting (clustering/fit.py, crossval.py, retrain-clustering) -----------------
+    fit_l2: float = Field(
+        1.0, gt=0, description="L2 penalty (1/C) of the logistic regression that fits w_*."
+    )
+    fit_beta: float = Field(
+        0.7,
+        gt=0,
+        description="Thresholds are chosen by the mean of BCubed and pairwise F-beta with "
+        "this beta; below 1 favours precision (a wrong merge costs an editor more).",
+    )
+    cv_folds: int = Field(5, ge=2, description="Folds (grouped by story) of cross-validation.")
+    cv_seed: int = Field(0, description="Seed of the story-to-fold assignment.")
+    weights_dir: str = Field(
+        "data/clustering-weights",
+        description="Where `retrain-clustering` keeps its versions; the promoted one "
+        "(active.json) overrides the w_*, bias and thresholds here.",
+    )
+    retrain_min_gain: float = Field(
+        0.0,
+        ge=0,
+        description="Held-out selection score a retrained join score must gain over the "
+        "active one to be promoted.",
+    )
 
     @model_validator(mode="after")
     def _split_below_merge(self) -> ClusteringSettings:
