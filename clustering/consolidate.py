@@ -170,10 +170,19 @@ def plan_split(
         states.append(st)
     feats = pair_features(states[0], states[1], df)
     sc = pair_score(feats, settings)
-    if sc >= settings.split_threshold:
+    if sc >= split_bar(len(members), settings):
         return None
     keep, off = sorted(parts, key=len, reverse=True)
     return keep, off, sc, feats
+
+
+def split_bar(n: int, settings: ClusteringSettings) -> float:
+    """The pair score below which a story's two parts are split. A story grown to
+    `growth_members` articles, more than events usually gather, is re-examined harder: its
+    parts are split unless they would merge again (the merge threshold)."""
+    if n >= settings.growth_members:
+        return settings.merge_threshold
+    return settings.split_threshold
 
 
 def consolidate(

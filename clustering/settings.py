@@ -158,6 +158,12 @@ class ClusteringSettings(Section):
         description="A story is split at its longest pause when that pause is this many "
         "times longer than the pace of both bursts around it.",
     )
+    growth_members: int = Field(
+        400,
+        ge=2,
+        description="A story this large is re-examined harder: split by 2-means unless its "
+        "two parts would merge again (more than an event gathers: a topic snowballed).",
+    )
     split_threshold: float = Field(
         0.25,
         description="A story whose two 2-means parts score below this is split (keep it "
