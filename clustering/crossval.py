@@ -31,7 +31,7 @@ from clustering.state import ArticleFeatures
 logger = logging.getLogger(__name__)
 
 METRICS = ("precision", "recall", "f1")
-FITTED_KEYS = ("threshold", "merge_threshold", "bias")
+FITTED_KEYS = ("threshold", "merge_threshold", "merge_max_gap", "bias")
 
 
 def story_folds(gold: Sequence[Hashable], k: int, seed: int = 0) -> list[int]:

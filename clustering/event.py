@@ -121,11 +121,22 @@ def rhythm(
     return math.exp(-gap / max(floor_h, factor * mean_gap))
 
 
-def idf_share(
-    keys: Iterable[str], present: Counter, prefix: str, sf: StoryFrequencies | None
-) -> tuple[float, float]:
-    """(IDF-weighted share of `keys` the story has, the same share of the ones it lacks)."""
-    weights = {k: (sf.idf(prefix + k) if sf is not None else 1.0) for k in keys}
+def article_idf(art: ArticleFeatures, sf: StoryFrequencies | None) -> dict[str, dict[str, float]]:
+    """The story-IDF of the article's names ("e"), title words ("w") and action words ("a"):
+    computed once per article, then used against every candidate story."""
+
+    def idf(prefix: str, keys: Iterable[str]) -> dict[str, float]:
+        return {k: (sf.idf(prefix + k) if sf is not None else 1.0) for k in keys}
+
+    return {
+        "e": idf("e:", art.entities),
+        "w": idf("w:", art.words),
+        "a": idf("a:", art.actions or ()),
+    }
+
+
+def idf_share(weights: dict[str, float], present: Counter) -> tuple[float, float]:
+    """(IDF-weighted share of the keys the story has, the same share of the ones it lacks)."""
     total = sum(weights.values())
     if total <= 0:
         return 0.0, 0.0
@@ -155,13 +166,16 @@ def event_features(
     now: datetime,
     settings: ClusteringSettings,
     sf: StoryFrequencies | None,
+    idf: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, float]:
-    """The event cues of (article, story), each in [0, 1]; see the module docstring."""
-    entity_idf, entity_miss = idf_share(art.entities, story.entities, "e:", sf)
+    """The event cues of (article, story), each in [0, 1]; see the module docstring.
+    `idf` is article_idf(art, sf), when the caller scores many stories for one article."""
+    idf = idf if idf is not None else article_idf(art, sf)
+    entity_idf, entity_miss = idf_share(idf["e"], story.entities)
     if not story.entities:
         entity_miss = 0.0  # a story without names says nothing against the article's
-    word_idf, _ = idf_share(art.words, story.words, "w:", sf)
-    action, _ = idf_share(art.actions or (), story.actions, "a:", sf)
+    word_idf, _ = idf_share(idf["w"], story.words)
+    action, _ = idf_share(idf["a"], story.actions)
     figs = art.figures or frozenset()
     matched = sum(1 for f in figs if story.figures.get(f, 0) > 0)
     return {

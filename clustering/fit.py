@@ -24,7 +24,7 @@ import numpy as np
 
 from clustering.evaluate import score_labels, stream_features
 from clustering.metrics import held_out_scores
-from clustering.score import FEATURES, features
+from clustering.score import FEATURES, features, prepare
 from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 # Offsets around the logistic regression's own decision point (log-odds 0) and around the
 # configured merge threshold: few values, each a full stream of the training articles.
 THRESHOLD_GRID = (-3.0, -2.0, -1.0, 0.0, 1.0)
-MERGE_GRID = (-0.2, -0.1, 0.0, 0.1)
+MERGE_GRID = (-0.1, 0.0, 0.1)
+GAP_GRID = (0.5, 1.0, 2.0)  # factors of the configured merge_max_gap
 
 
 @dataclass
@@ -74,13 +75,14 @@ def teacher_forced_rows(
         live_key[gold[i]] = key
         horizon = art.published - timedelta(hours=settings.window_hours)
         cands = cl.candidates(art)
+        prep = prepare(art, cl.df, cl.sf)
         if key in cl.stories:
             cands.add(key)
         for sid in cands:
             st = cl.stories.get(sid)
             if st is None or (st.last is not None and st.last < horizon):
                 continue
-            f = features(art, st, art.published, settings, cl.df)
+            f = features(art, st, art.published, settings, cl.df, cl.sf, prep)
             xs.append([f[k] for k in FEATURES])
             ys.append(1 if sid == key else 0)
             who.append(i)
@@ -173,6 +175,7 @@ def fit_settings(
     if not thresholds:
         thresholds = [round(current.threshold + d, 3) for d in THRESHOLD_GRID]
     pick("threshold", thresholds)
-    best = pick("merge_threshold", [round(base.merge_threshold + d, 3) for d in MERGE_GRID])
+    pick("merge_threshold", [round(base.merge_threshold + d, 3) for d in MERGE_GRID])
+    best = pick("merge_max_gap", [round(base.merge_max_gap * f, 3) for f in GAP_GRID])
     logger.info("clustering settings fitted", extra={"selection": round(best, 4)})
     return FitResult(current, best, trace)

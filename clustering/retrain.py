@@ -38,7 +38,12 @@ from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
-LEARNED_KEYS = tuple(f"w_{k}" for k in FEATURES) + ("bias", "threshold", "merge_threshold")
+LEARNED_KEYS = tuple(f"w_{k}" for k in FEATURES) + (
+    "bias",
+    "threshold",
+    "merge_threshold",
+    "merge_max_gap",
+)
 ACTIVE = "active.json"
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.event import EVENT_FEATURES, StoryFrequencies, event_features
+from clustering.event import EVENT_FEATURES, StoryFrequencies, article_idf, event_features
 from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.words import DocFrequencies
@@ -46,14 +46,22 @@ FEATURES = (
 TOP_MEMBERS = 3  # title_top: mean cosine to this many most similar recent members
 
 
-def _word_features(
-    art: ArticleFeatures, story: StoryState, df: DocFrequencies | None
-) -> tuple[float, float]:
+def prepare(
+    art: ArticleFeatures, df: DocFrequencies | None, sf: StoryFrequencies | None
+) -> dict[str, dict[str, float]]:
+    """What features() needs of the article alone (its words' IDFs), computed once when
+    one article is scored against many stories."""
+    return {
+        "df": {w: (df.idf(w) if df is not None else 1.0) for w in art.words},
+        **article_idf(art, sf),
+    }
+
+
+def _word_features(idf: dict[str, float], story: StoryState) -> tuple[float, float]:
     """IDF-weighted share of the article's title words the story has used (words), and
     how typical each is of the story (word_share: fraction of members using it)."""
-    if not art.words or not story.n:
+    if not idf or not story.n:
         return 0.0, 0.0
-    idf = {w: (df.idf(w) if df is not None else 1.0) for w in art.words}
     total = sum(idf.values())
     seen = sum(v for w, v in idf.items() if story.words.get(w, 0) > 0)
     share = sum(v * min(1.0, story.words.get(w, 0) / story.n) for w, v in idf.items())
@@ -67,6 +75,7 @@ def features(
     settings: ClusteringSettings,
     df: DocFrequencies | None = None,
     sf: StoryFrequencies | None = None,
+    prep: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, float]:
     """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare."""
     v = np.asarray(art.vector, dtype=np.float32)
@@ -87,7 +96,8 @@ def features(
         entity_share = sum(min(1.0, h / story.n) for h in hits) / len(ents)
     else:
         entity = entity_share = 0.0
-    words, word_share = _word_features(art, story, df)
+    prep = prep if prep is not None else prepare(art, df, sf)
+    words, word_share = _word_features(prep["df"], story)
     same_source = 1.0 if story.sources.get(art.source, 0) > 0 else 0.0
     hours = max(0.0, (now - story.last).total_seconds() / 3600.0) if story.last else 0.0
     return {
@@ -103,7 +113,7 @@ def features(
         "same_source": same_source,
         "recency": math.exp(-hours / settings.cooldown_hours),
         "size": math.log(n),
-        **event_features(art, story, now, settings, sf),
+        **event_features(art, story, now, settings, sf, prep),
     }
 
 
@@ -111,6 +121,9 @@ def weights(settings: ClusteringSettings) -> dict[str, float]:
     return {k: float(getattr(settings, f"w_{k}")) for k in FEATURES}
 
 
-def score(feats: dict[str, float], settings: ClusteringSettings) -> float:
-    w = weights(settings)
+def score(
+    feats: dict[str, float], settings: ClusteringSettings, w: dict[str, float] | None = None
+) -> float:
+    """The linear score; `w` is weights(settings), when the caller scores many pairs."""
+    w = w if w is not None else weights(settings)
     return settings.bias + sum(w[k] * feats[k] for k in FEATURES)

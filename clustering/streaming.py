@@ -19,7 +19,7 @@ import numpy as np
 
 from clustering.ann import VectorIndex
 from clustering.event import StoryFrequencies, story_keys
-from clustering.score import features, score
+from clustering.score import features, prepare, score, weights
 from clustering.settings import ClusteringSettings
 from clustering.state import (
     ArticleFeatures,
@@ -167,12 +167,14 @@ class StreamingClusterer:
         horizon = art.published - timedelta(hours=self.settings.window_hours)
         best: Decision | None = None
         cands = self.candidates(art)
+        prep = prepare(art, self.df, self.sf)
+        w = weights(self.settings)
         for sid in cands:
             st = self.stories.get(sid)
             if st is None or (st.last is not None and st.last < horizon):
                 continue
-            feats = features(art, st, art.published, self.settings, self.df, self.sf)
-            sc = score(feats, self.settings)
+            feats = features(art, st, art.published, self.settings, self.df, self.sf, prep)
+            sc = score(feats, self.settings, w)
             if best is None or sc > best.score:
                 best = Decision(sid, sc, feats, len(cands))
         if best is None:
