@@ -43,7 +43,9 @@ def editor_shaped(conn: Connection, story_ids: set) -> set[int]:
     return {r[0] for r in conn.execute(q)}
 
 
-def _members(conn: Connection, story_id: Hashable, model: str) -> list[ArticleFeatures]:
+def _members(
+    conn: Connection, story_id: Hashable, model: str, cross_model: str | None = None
+) -> list[ArticleFeatures]:
     from clustering.stage import load_features
 
     ids = [
@@ -52,7 +54,8 @@ def _members(conn: Connection, story_id: Hashable, model: str) -> list[ArticleFe
             select(story_members.c.article_id).where(story_members.c.story_id == story_id)
         )
     ]
-    return sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
+    feats = load_features(conn, ids, model, cross_model)
+    return sorted(feats.values(), key=lambda a: a.published)
 
 
 def _record(conn: Connection, cl: StreamingClusterer, ch: Change) -> None:
@@ -125,7 +128,7 @@ def consolidate_stored(
         touched,
         apply=lambda ch: _record(conn, cl, ch),
         locked=locked,
-        members=lambda sid: _members(conn, sid, model),
+        members=lambda sid: _members(conn, sid, model, config.clustering.cross_model),
         new_story_id=new_story,
     )
 

@@ -47,7 +47,7 @@ def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
     from clustering.settings import ClusteringSettings
 
     cfg = config.clustering if config else ClusteringSettings()
-    rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
+    rebuild_state(conn, story_id, cfg.model, cfg.recent_members, cfg.cross_model)
 
 
 def move_article(

@@ -31,7 +31,10 @@ CACHE_VERSION = "1"
 
 def _key(items: Sequence[LabelledItem], settings: ClusteringSettings) -> str:
     h = hashlib.sha256()
-    h.update(f"{CACHE_VERSION}|{settings.model}|{settings.lead_chars}|{SPACY_MODEL}".encode())
+    backend = getattr(settings, "backend", "")
+    h.update(
+        f"{CACHE_VERSION}|{settings.model}|{backend}|{settings.lead_chars}|{SPACY_MODEL}".encode()
+    )
     for it in items:
         h.update(f"\x00{it.id}\x01{it.title}\x01{it.text}".encode())
     return h.hexdigest()[:24]

@@ -123,7 +123,7 @@ def retrain_clustering(engine: Engine, config: Config, folds: int | None = None)
             "(move, split or merge articles in the review UI)"
         )
     with engine.connect() as conn:
-        feats = load_features(conn, sorted(member), cfg.model)
+        feats = load_features(conn, sorted(member), cfg.model, cfg.cross_model)
     ids = sorted(feats)
     arts = [feats[a] for a in ids]
     gold = [member[a] for a in ids]

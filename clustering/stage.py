@@ -11,10 +11,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from clustering.embed import bytes_to_vector, embed_input, get_embedder, vector_to_bytes
+from clustering.embed import bytes_to_vector, embed_input, load_embedder, vector_to_bytes
 from clustering.entities import entity_keys
+from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
 from store.articles import DONE, claim, finish, text_hash
@@ -26,65 +28,95 @@ from storyloom.config import Config
 logger = logging.getLogger(__name__)
 
 
+def embedding_models(cfg: ClusteringSettings) -> list[str]:
+    """The models every article is embedded with: the main one, then the cross-lingual one."""
+    return [cfg.model] + (
+        [cfg.cross_model] if cfg.cross_model and cfg.cross_model != cfg.model else []
+    )
+
+
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:
-    """Embed title + lead of every article whose fetch is done; never twice per text+model."""
+    """Embed title + lead of every article whose fetch is done, with each of the configured
+    models; never twice per text+model (vectors are stored under their model's name)."""
     cfg = config.clustering
-    embedder = None
     seen = computed = 0
     while ids := claim(engine, "embed", cfg.batch_size * 4):
-        q = (
-            select(articles.c.id, articles.c.title, articles.c.text, embeddings.c.text_hash)
-            .select_from(
-                articles.outerjoin(
-                    embeddings,
-                    and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == cfg.model),
-                )
-            )
-            .where(articles.c.id.in_(ids))
-        )
         with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(q)]
-        todo = []
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(articles.c.id, articles.c.title, articles.c.text).where(
+                        articles.c.id.in_(ids)
+                    )
+                )
+            ]
         for r in rows:
             r["input"] = embed_input(r["title"], r["text"], cfg.lead_chars)
-            r["digest"] = text_hash(cfg.model, r["input"])
-            if r["text_hash"] != r["digest"]:
-                todo.append(r)
-        if todo:
-            embedder = embedder or get_embedder(cfg)
-            vectors = embedder.encode([r["input"] for r in todo])
+        for model in embedding_models(cfg):
+            computed += _embed_rows(engine, cfg, model, rows)
         with engine.begin() as conn:
-            for r, v in zip(todo, vectors if todo else [], strict=True):
-                conn.execute(
-                    embeddings.delete().where(
-                        embeddings.c.article_id == r["id"], embeddings.c.model == cfg.model
-                    )
-                )
-                conn.execute(
-                    insert(embeddings).values(
-                        article_id=r["id"],
-                        model=cfg.model,
-                        text_hash=r["digest"],
-                        dim=int(v.shape[0]),
-                        vector=vector_to_bytes(v),
-                        created_at=utcnow(),
-                    )
-                )
             for r in rows:
                 finish(conn, r["id"], "embed", DONE)
         seen += len(rows)
-        computed += len(todo)
     return {"articles": seen, "embedded": computed}
 
 
-def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
-    """What the clusterer needs of each article: vector, title, entities, time, outlet."""
+def _embed_rows(engine: Engine, cfg: ClusteringSettings, model: str, rows: list[dict]) -> int:
+    """Store `model`'s vector of each row whose input changed since its last one."""
+    with engine.connect() as conn:
+        have = dict(
+            conn.execute(
+                select(embeddings.c.article_id, embeddings.c.text_hash).where(
+                    embeddings.c.article_id.in_([r["id"] for r in rows]),
+                    embeddings.c.model == model,
+                )
+            ).all()
+        )
+    todo = [r for r in rows if have.get(r["id"]) != text_hash(model, r["input"])]
+    if not todo:
+        return 0
+    embedder = load_embedder(
+        model, cfg.batch_size, "auto" if model != cfg.model else cfg.backend, cfg.embed_threads
+    )
+    vectors = embedder.encode([r["input"] for r in todo])
+    with engine.begin() as conn:
+        for r, v in zip(todo, vectors, strict=True):
+            conn.execute(
+                embeddings.delete().where(
+                    embeddings.c.article_id == r["id"], embeddings.c.model == model
+                )
+            )
+            conn.execute(
+                insert(embeddings).values(
+                    article_id=r["id"],
+                    model=model,
+                    text_hash=text_hash(model, r["input"]),
+                    dim=int(v.shape[0]),
+                    vector=vector_to_bytes(v),
+                    created_at=utcnow(),
+                )
+            )
+    return len(todo)
+
+
+def load_features(
+    conn: Connection, ids: list[int], model: str, cross_model: str | None = None
+) -> dict[int, ArticleFeatures]:
+    """What the clusterer needs of each article: vector, title, entities, time, outlet,
+    language and, when a cross-lingual model is named, its vector too."""
     if not ids:
         return {}
+    xvecs: dict[int, np.ndarray] = {}
+    if cross_model and cross_model != model:
+        xq = select(embeddings.c.article_id, embeddings.c.vector, embeddings.c.dim).where(
+            embeddings.c.article_id.in_(ids), embeddings.c.model == cross_model
+        )
+        xvecs = {aid: bytes_to_vector(blob, dim) for aid, blob, dim in conn.execute(xq)}
     q = (
         select(
             articles.c.id,
             articles.c.title,
+            articles.c.lang,
             articles.c.published_at,
             articles.c.created_at,
             func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name).label(
@@ -115,6 +147,8 @@ def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, Art
             entities=entity_keys((e["text"], e["label"]) for e in ents),
             published=published,
             source=r.outlet or "",
+            lang=r.lang or "",
+            xvector=xvecs.get(r.id),
         )
     return out
 
@@ -165,7 +199,7 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
 
     while ids := claim(engine, "cluster", cfg.batch_size * 4, order_by_published=True):
         with engine.connect() as conn:
-            feats = load_features(conn, ids, cfg.model)
+            feats = load_features(conn, ids, cfg.model, cfg.cross_model)
         for aid in ids:
             art = feats.get(aid)
             with engine.begin() as conn:
@@ -199,7 +233,11 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
 
 
 def rebuild_state(
-    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
+    conn: Connection,
+    story_id: int,
+    model: str,
+    keep_recent: int | None = None,
+    cross_model: str | None = None,
 ) -> dict[str, Any] | None:
     """Recompute a story's clusterer state from its members (after an editor change)."""
     from clustering.settings import ClusteringSettings
@@ -212,7 +250,7 @@ def rebuild_state(
             select(story_members.c.article_id).where(story_members.c.story_id == story_id)
         )
     ]
-    feats = sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
+    feats = sorted(load_features(conn, ids, model, cross_model).values(), key=lambda a: a.published)
     keep = keep_recent or ClusteringSettings().recent_members
     state = story_state_from_articles(feats, keep) if feats else None
     conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
