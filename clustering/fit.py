@@ -31,11 +31,12 @@ from clustering.streaming import StreamingClusterer
 
 logger = logging.getLogger(__name__)
 
-# Offsets around the logistic regression's own decision point (log-odds 0) and around the
-# configured merge threshold: few values, each a full stream of the training articles.
+# Join thresholds around the logistic regression's own decision point (log-odds 0), merge
+# thresholds and merge pauses: few values, each a full stream of the training articles.
+# Absolute, so what cross-validation measures does not depend on the current defaults.
 THRESHOLD_GRID = (-3.0, -2.0, -1.0, 0.0, 1.0)
-MERGE_GRID = (-0.1, 0.0, 0.1)
-GAP_GRID = (0.5, 1.0, 2.0)  # factors of the configured merge_max_gap
+MERGE_GRID = (0.3, 0.4, 0.5)
+GAP_GRID = (3.0, 6.0, 12.0)  # merge_max_gap: paces of pause a merge may bridge
 
 
 @dataclass
@@ -175,7 +176,7 @@ def fit_settings(
     if not thresholds:
         thresholds = [round(current.threshold + d, 3) for d in THRESHOLD_GRID]
     pick("threshold", thresholds)
-    pick("merge_threshold", [round(base.merge_threshold + d, 3) for d in MERGE_GRID])
-    best = pick("merge_max_gap", [round(base.merge_max_gap * f, 3) for f in GAP_GRID])
+    pick("merge_threshold", list(MERGE_GRID))
+    best = pick("merge_max_gap", list(GAP_GRID))
     logger.info("clustering settings fitted", extra={"selection": round(best, 4)})
     return FitResult(current, best, trace)

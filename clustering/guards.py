@@ -67,6 +67,8 @@ def merge_veto(
     sf: StoryFrequencies | None,
 ) -> str | None:
     """Why two stories must not merge although their pair score says so, or None."""
+    if not settings.merge_vetoes:
+        return None
     if feats["average"] < settings.merge_min_average:
         return f"low average link {feats['average']:.2f} < {settings.merge_min_average:.2f}"
     sig_a = signature(a, sf, settings.merge_signature_share)

@@ -160,6 +160,11 @@ class ClusteringSettings(Section):
     merge_w_entities: float = Field(
         0.3, description="Merge weight of the entity-count cosine of two stories."
     )
+    merge_vetoes: bool = Field(
+        True,
+        description="Refuse merges whose sides disagree as events (the three merge_min_* / "
+        "merge_max_gap checks below); false merges on the pair score alone, as before.",
+    )
     merge_min_average: float = Field(
         0.35,
         description="A merge is refused when the average link of the two stories is below "
