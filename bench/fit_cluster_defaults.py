@@ -21,7 +21,7 @@ from clustering.evaluate import load_labelled  # noqa: E402
 from clustering.featcache import cached_features  # noqa: E402
 from clustering.fit import evaluate_settings, fit_settings  # noqa: E402
 from clustering.retrain import LEARNED_KEYS  # noqa: E402
-from storyloom.config import load_config  # noqa: E402
+from core.config import load_config  # noqa: E402
 
 
 def main() -> None:

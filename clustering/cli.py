@@ -15,6 +15,7 @@ from rich.console import Console
 
 
 def retrain_clustering_cmd(
+    ctx: typer.Context,
     folds: Annotated[
         int | None, typer.Option("--folds", help="Story folds (default [clustering] cv_folds).")
     ] = None,
@@ -23,11 +24,10 @@ def retrain_clustering_cmd(
     """Refit the clustering weights from editors' moves, splits and merges; promote the new
     weights only if they beat the active ones on the same held-out story folds."""
     from clustering.retrain import ClusteringRetrainError, retrain_clustering
-    from storyloom.cli import get_config, get_engine
 
-    config = get_config()
+    config, engine = ctx.obj.store()
     try:
-        res = retrain_clustering(get_engine(config), config, folds)
+        res = retrain_clustering(engine, config, folds)
     except ClusteringRetrainError as e:
         Console(stderr=True).print(f"[bold red]Cannot retrain clustering[/]: {e}")
         raise typer.Exit(1) from None

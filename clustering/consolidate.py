@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clustering.guards import merge_veto, plan_pause_split
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.streaming import StreamingClusterer
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

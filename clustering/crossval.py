@@ -25,8 +25,8 @@ from typing import Any
 from clustering.evaluate import load_labelled
 from clustering.featcache import DEFAULT_CACHE, cached_features
 from clustering.fit import evaluate_settings, fit_settings
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

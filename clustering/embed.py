@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.settings import ClusteringSettings
+from core.errors import NotReady
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ PACKAGE_BACKENDS = {
 }
 
 
-class ModelNotFoundError(RuntimeError):
+class ModelNotFoundError(NotReady, RuntimeError):
     """The configured embedding model is neither a folder nor an installed model package."""
 
 

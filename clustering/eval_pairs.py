@@ -32,9 +32,9 @@ from clustering.evaluate import LabelledFileError
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
 from clustering.words import DocFrequencies
+from core.config import Config
 from store.articles import DONE, upsert_article
 from store.db import open_store
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,8 @@ def _store_articles(engine: Engine, arts: dict[str, tuple[str, str, str]]) -> di
 
 def featurize_pairs(pairs: Sequence[Pair], config: Config) -> dict[str, ArticleFeatures]:
     """Article id -> what the clusterer sees of it, through the real nlp and embed stages."""
-    from clustering.stage import load_features, run_embed
+    from clustering.stage import run_embed
+    from clustering.stored import load_features
     from nlp.stage import run_nlp
 
     arts = _articles(pairs)

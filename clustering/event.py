@@ -31,8 +31,8 @@ from clustering.words import title_words
 from nlp.numbers import parse_amount
 
 if TYPE_CHECKING:  # state.py imports this module for the title cues
-    from clustering.settings import ClusteringSettings
     from clustering.state import ArticleFeatures, StoryState
+    from core.settings.clustering import ClusteringSettings
 
 _FIGURE = re.compile(
     r"(?:[$€£¥]\s?)?\d[\d,]*(?:\.\d+)?\s?"

@@ -20,8 +20,8 @@ import numpy as np
 from clustering.embed import embed_input, get_embedder
 from clustering.entities import SPACY_MODEL, spacy_entities_fn
 from clustering.evaluate import LabelledItem
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ import numpy as np
 from clustering.evaluate import score_labels, stream_features
 from clustering.metrics import held_out_scores
 from clustering.score import FEATURES, features, prepare
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

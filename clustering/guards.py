@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from clustering.event import StoryFrequencies
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

@@ -30,11 +30,11 @@ from sqlalchemy import Engine, select
 from clustering.crossval import cross_validate
 from clustering.fit import fit_settings, selection_score
 from clustering.score import FEATURES
-from clustering.settings import ClusteringSettings
+from core.config import Config
+from core.settings.clustering import ClusteringSettings
 from store.db import utcnow
 from store.queries import audit
 from store.schema import labels, stories, story_members
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 def retrain_clustering(engine: Engine, config: Config, folds: int | None = None) -> dict[str, Any]:
     """Fit, compare on the same story folds, save the version, promote if better."""
-    from clustering.stage import load_features
+    from clustering.stored import load_features
 
     started = time.perf_counter()
     cfg = config.clustering

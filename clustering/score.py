@@ -24,9 +24,9 @@ from datetime import datetime
 import numpy as np
 
 from clustering.event import EVENT_FEATURES, StoryFrequencies, article_idf, event_features
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 FEATURES = (
     "cosine",

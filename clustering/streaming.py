@@ -20,7 +20,6 @@ import numpy as np
 from clustering.ann import VectorIndex
 from clustering.event import StoryFrequencies, story_keys
 from clustering.score import features, prepare, score, weights
-from clustering.settings import ClusteringSettings
 from clustering.state import (
     ArticleFeatures,
     StoryState,
@@ -28,6 +27,7 @@ from clustering.state import (
     story_state_from_articles,
 )
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from clustering.embed import BACKENDS, backend_of, get_embedder, load_embedder
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 from drafts.embed import get_encoder
 
 EN = "Copper price jumps after miners strike at Valdoria's largest mine"

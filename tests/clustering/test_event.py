@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from clustering.event import action_words, figures, rhythm, stem
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
+from core.settings.clustering import ClusteringSettings
 
 T0 = datetime(2014, 3, 10, 12, 0, tzinfo=UTC)
 

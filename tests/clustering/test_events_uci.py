@@ -22,7 +22,7 @@ from clustering.embed import Embedder
 from clustering.entities import spacy_entities_fn
 from clustering.evaluate import LabelledItem, featurize, load_labelled, stream_features
 from clustering.event import figures
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 from tests.clustering.conftest import UCI
 
 MARKET = re.compile(r"\b(stocks?|wall st(reet)?|s&p|dow|nasdaq)\b", re.IGNORECASE)

@@ -12,7 +12,7 @@ import pytest
 
 from clustering.consolidate import Change, consolidate, split_bar
 from clustering.guards import merge_veto, plan_pause_split, signature
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 from tests.clustering.test_consolidate import _forced, _members, heads  # noqa: F401
 
 

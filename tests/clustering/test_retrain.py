@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from clustering.editor import merge_stories
 from clustering.retrain import ClusteringRetrainError, learned_settings, retrain_clustering
+from core.config import Config
 from store.schema import audit_log
 from storyloom.cli import app
-from storyloom.config import Config
 from tests.clustering.test_editor import BANK, POT, SNOWDEN, T0, _add, _process, _story_of
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class ClusteringSettings(Section):
