@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,10 @@ def cv_result(shared_dir: Path, embedder: Embedder, tmp_path_factory: pytest.Tem
         pytest.skip(f"{path} not found: the clustering evaluation needs ../shared/data")
     config = tmp_path_factory.mktemp("uci-cv") / "config.toml"
     config.write_text("# defaults only\n")
-    return _run(config, path, "--folds", "5")
+    res = _run(config, path, "--folds", "5")
+    if out := os.environ.get("STORYLOOM_EVAL_JSON"):  # keep the figures for a report
+        Path(out).write_text(json.dumps(res))
+    return res
 
 
 def test_cross_validation_report(cv_result: dict) -> None:
