@@ -33,6 +33,7 @@ from core.settings.clustering import ClusteringSettings  # noqa: E402
 DIM = 384
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORDS = [f"w{i}" for i in range(20_000)]
+NAMES = [f"name {i}" for i in range(5_000)]  # entity keys: the story-IDF bookkeeping runs too
 NOISE = 0.03  # member scatter around a story's direction: cosine about 0.85
 
 
@@ -41,9 +42,9 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def _article(
-    i: int, vec: np.ndarray, t: datetime, words: frozenset[str], source: str
+    i: int, vec: np.ndarray, t: datetime, words: frozenset[str], source: str, ents: frozenset[str]
 ) -> ArticleFeatures:
-    return ArticleFeatures(f"a{i}", vec, " ".join(sorted(words)), frozenset(), t, source, words)
+    return ArticleFeatures(f"a{i}", vec, " ".join(sorted(words)), ents, t, source, words)
 
 
 def build(n_stories: int, settings: ClusteringSettings, seed: int = 0):
@@ -56,11 +57,14 @@ def build(n_stories: int, settings: ClusteringSettings, seed: int = 0):
     for s in range(n_stories):
         t = T0 + timedelta(minutes=int(rng.integers(0, 600)))
         words = Counter({WORDS[w]: 2 for w in story_words[s]})
+        ents = Counter({NAMES[w % len(NAMES)]: 2 for w in story_words[s][:2]})
         states[s] = StoryState(
             vsum=members[s].sum(axis=0),
             n=2,
             sources=Counter({f"s{s % 50}": 1, f"s{(s + 1) % 50}": 1}),
             words=words,
+            entities=ents,
+            actions=Counter(words),
             first=t,
             last=t,
             recent_ids=[f"m{s}-0", f"m{s}-1"],
@@ -87,7 +91,8 @@ def assign_ms(n_stories: int, n_articles: int, settings: ClusteringSettings) -> 
             vec = _unit(rng.standard_normal(DIM))
             idx = rng.integers(0, len(WORDS), 4).tolist()
         words = frozenset(WORDS[w] for w in idx)
-        art = _article(i, vec, now + timedelta(seconds=i), words, f"s{i % 50}")
+        ents = frozenset(NAMES[w % len(NAMES)] for w in idx[:2])
+        art = _article(i, vec, now + timedelta(seconds=i), words, f"s{i % 50}", ents)
         started = time.perf_counter()
         cl.expire(art.published)
         d = cl.decide(art)

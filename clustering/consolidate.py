@@ -22,6 +22,7 @@ reason the stage stores in the audit log and writes to the structured log.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
@@ -29,10 +30,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from clustering.guards import merge_veto, plan_pause_split
 from clustering.state import ArticleFeatures, StoryState
 from clustering.streaming import StreamingClusterer
 from clustering.words import DocFrequencies
 from core.settings.clustering import ClusteringSettings
+
+logger = logging.getLogger(__name__)
 
 PAIR_FEATURES = ("average", "words", "entities")
 KMEANS_ROUNDS = 10  # 2-means converges in a few rounds on unit vectors
@@ -55,10 +59,12 @@ class Change:
         feats = ", ".join(f"{k} {v:.2f}" for k, v in self.features.items())
         if self.kind == "merge":
             return f"stories converged: pair score {self.score:.2f} ({feats})"
+        if "pause" in self.features:
+            return f"story came in two bursts: a pause of {self.score:.1f} times its pace"
         return f"story drifted in two: score between the parts {self.score:.2f} ({feats})"
 
 
-def _weighted_cosine(a: Counter, b: Counter, weight: Callable[[str], float]) -> float:
+def weighted_cosine(a: Counter, b: Counter, weight: Callable[[str], float]) -> float:
     if not a or not b:
         return 0.0
     wa = {k: v * weight(k) for k, v in a.items() if v > 0}
@@ -76,8 +82,8 @@ def pair_features(a: StoryState, b: StoryState, df: DocFrequencies | None) -> di
     idf = df.idf if df is not None else (lambda _w: 1.0)
     return {
         "average": float(a.vsum @ b.vsum) / n,
-        "words": _weighted_cosine(a.words, b.words, idf),
-        "entities": _weighted_cosine(a.entities, b.entities, lambda _e: 1.0),
+        "words": weighted_cosine(a.words, b.words, idf),
+        "entities": weighted_cosine(a.entities, b.entities, lambda _e: 1.0),
     }
 
 
@@ -86,7 +92,7 @@ def pair_score(feats: dict[str, float], settings: ClusteringSettings) -> float:
 
 
 def _best_merge(
-    cl: StreamingClusterer, touched: set, locked: Callable[[Hashable], bool]
+    cl: StreamingClusterer, touched: set, locked: Callable[[Hashable], bool], refused: set
 ) -> Change | None:
     s = cl.settings
     best: Change | None = None
@@ -101,6 +107,17 @@ def _best_merge(
             feats = pair_features(st, other, cl.df)
             sc = pair_score(feats, s)
             if sc >= s.merge_threshold and (best is None or sc > best.score):
+                pair = frozenset((sid, oid))
+                if pair in refused:
+                    continue
+                veto = merge_veto(st, other, feats, s, cl.sf)
+                if veto is not None:
+                    refused.add(pair)
+                    logger.info(
+                        "merge refused",
+                        extra={"story": sid, "other": oid, "score": round(sc, 4), "reason": veto},
+                    )
+                    continue
                 first = (st.n, -_order(sid)) >= (other.n, -_order(oid))
                 keep, gone = (sid, oid) if first else (oid, sid)
                 best = Change("merge", keep, gone, sc, feats)
@@ -153,10 +170,19 @@ def plan_split(
         states.append(st)
     feats = pair_features(states[0], states[1], df)
     sc = pair_score(feats, settings)
-    if sc >= settings.split_threshold:
+    if sc >= split_bar(len(members), settings):
         return None
     keep, off = sorted(parts, key=len, reverse=True)
     return keep, off, sc, feats
+
+
+def split_bar(n: int, settings: ClusteringSettings) -> float:
+    """The pair score below which a story's two parts are split. A story grown to
+    `growth_members` articles, more than events usually gather, is re-examined harder: its
+    parts are split unless they would merge again (the merge threshold)."""
+    if n >= settings.growth_members:
+        return settings.merge_threshold
+    return settings.split_threshold
 
 
 def consolidate(
@@ -178,7 +204,8 @@ def consolidate(
     s = cl.settings
     changes: list[Change] = []
     touched = {sid for sid in touched if sid in cl.stories}
-    while (change := _best_merge(cl, touched, locked)) is not None:
+    refused: set = set()
+    while (change := _best_merge(cl, touched, locked, refused)) is not None:
         cl.merge_stories(change.story, change.other)
         touched.discard(change.other)
         touched.add(change.story)
@@ -190,10 +217,16 @@ def consolidate(
         st = cl.stories.get(sid)
         if st is None or locked(sid) or not (s.split_min_members <= st.n <= s.split_max_members):
             continue
-        plan = plan_split(members(sid), s, cl.df)
-        if plan is None:
-            continue
-        keep, off, sc, feats = plan
+        arts = members(sid)
+        pause = plan_pause_split(arts, s)
+        if pause is not None:  # the earlier burst keeps the story (its id and draft)
+            keep, off, sc = pause
+            feats = {"pause": round(sc, 2)}
+        else:
+            plan = plan_split(arts, s, cl.df)
+            if plan is None:
+                continue
+            keep, off, sc, feats = plan
         new_id = new_story_id(off)
         cl.split_story(sid, new_id, keep, off)
         change = Change("split", sid, new_id, sc, feats, [a.id for a in off])

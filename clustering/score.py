@@ -23,6 +23,7 @@ from datetime import datetime
 
 import numpy as np
 
+from clustering.event import EVENT_FEATURES, StoryFrequencies, article_idf, event_features
 from clustering.state import ArticleFeatures, StoryState
 from clustering.words import DocFrequencies
 from core.settings.clustering import ClusteringSettings
@@ -40,18 +41,27 @@ FEATURES = (
     "same_source",
     "recency",
     "size",
+    *EVENT_FEATURES,
 )
 TOP_MEMBERS = 3  # title_top: mean cosine to this many most similar recent members
 
 
-def _word_features(
-    art: ArticleFeatures, story: StoryState, df: DocFrequencies | None
-) -> tuple[float, float]:
+def prepare(
+    art: ArticleFeatures, df: DocFrequencies | None, sf: StoryFrequencies | None
+) -> dict[str, dict[str, float]]:
+    """What features() needs of the article alone (its words' IDFs), computed once when
+    one article is scored against many stories."""
+    return {
+        "df": {w: (df.idf(w) if df is not None else 1.0) for w in art.words},
+        **article_idf(art, sf),
+    }
+
+
+def _word_features(idf: dict[str, float], story: StoryState) -> tuple[float, float]:
     """IDF-weighted share of the article's title words the story has used (words), and
     how typical each is of the story (word_share: fraction of members using it)."""
-    if not art.words or not story.n:
+    if not idf or not story.n:
         return 0.0, 0.0
-    idf = {w: (df.idf(w) if df is not None else 1.0) for w in art.words}
     total = sum(idf.values())
     seen = sum(v for w, v in idf.items() if story.words.get(w, 0) > 0)
     share = sum(v * min(1.0, story.words.get(w, 0) / story.n) for w, v in idf.items())
@@ -105,8 +115,11 @@ def features(
     now: datetime,
     settings: ClusteringSettings,
     df: DocFrequencies | None = None,
+    sf: StoryFrequencies | None = None,
+    prep: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, float]:
-    """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare."""
+    """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare.
+    `prep` is prepare(art, df, sf), when one article is scored against many stories."""
     n = max(1, story.n)
     cosine, title, title_top, average, cohesion = _cosines(art, story, settings)
     ents = art.entities
@@ -116,7 +129,8 @@ def features(
         entity_share = sum(min(1.0, h / story.n) for h in hits) / len(ents)
     else:
         entity = entity_share = 0.0
-    words, word_share = _word_features(art, story, df)
+    prep = prep if prep is not None else prepare(art, df, sf)
+    words, word_share = _word_features(prep["df"], story)
     # An unknown outlet ("") is no evidence that the outlet already reported the story.
     same_source = 1.0 if art.source and story.sources.get(art.source, 0) > 0 else 0.0
     hours = max(0.0, (now - story.last).total_seconds() / 3600.0) if story.last else 0.0
@@ -133,6 +147,7 @@ def features(
         "same_source": same_source,
         "recency": math.exp(-hours / settings.cooldown_hours),
         "size": math.log(n),
+        **event_features(art, story, now, settings, sf, prep),
     }
 
 
@@ -140,6 +155,9 @@ def weights(settings: ClusteringSettings) -> dict[str, float]:
     return {k: float(getattr(settings, f"w_{k}")) for k in FEATURES}
 
 
-def score(feats: dict[str, float], settings: ClusteringSettings) -> float:
-    w = weights(settings)
+def score(
+    feats: dict[str, float], settings: ClusteringSettings, w: dict[str, float] | None = None
+) -> float:
+    """The linear score; `w` is weights(settings), when the caller scores many pairs."""
+    w = w if w is not None else weights(settings)
     return settings.bias + sum(w[k] * feats[k] for k in FEATURES)

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from clustering.event import action_words, figures
 from clustering.words import title_words
 
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: action words and figures
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -33,10 +34,16 @@ class ArticleFeatures:
     words: frozenset[str] = frozenset()
     lang: str = ""  # "" = unknown, read as one of the main model's languages
     xvector: np.ndarray | None = None  # cross-lingual embedding ([clustering] cross_model)
+    actions: frozenset[str] | None = None  # derived from the title when not given
+    figures: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if not self.words:
             self.words = title_words(self.title)
+        if self.actions is None:
+            self.actions = action_words(self.title, self.entities)
+        if self.figures is None:
+            self.figures = figures(self.title)
 
 
 def encode_array(a: np.ndarray) -> str:
@@ -68,6 +75,8 @@ class StoryState:
     entities: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
     words: Counter = field(default_factory=Counter)
+    actions: Counter = field(default_factory=Counter)
+    figures: Counter = field(default_factory=Counter)
     first: datetime | None = None
     last: datetime | None = None
     recent_ids: list = field(default_factory=list)
@@ -104,6 +113,8 @@ class StoryState:
         self.entities.update(art.entities)
         self.sources[art.source] += 1
         self.words.update(art.words)
+        self.actions.update(art.actions or ())
+        self.figures.update(art.figures or ())
         t = _utc(art.published)
         self.first = t if self.first is None or t < self.first else self.first
         self.last = t if self.last is None or t > self.last else self.last
@@ -123,9 +134,13 @@ class StoryState:
         self.entities.subtract(art.entities)
         self.sources.subtract([art.source])
         self.words.subtract(art.words)
+        self.actions.subtract(art.actions or ())
+        self.figures.subtract(art.figures or ())
         self.entities = +self.entities
         self.sources = +self.sources
         self.words = +self.words
+        self.actions = +self.actions
+        self.figures = +self.figures
         if art.id in self.recent_ids and self.recent_vecs is not None:
             i = self.recent_ids.index(art.id)
             self.recent_ids.pop(i)
@@ -142,6 +157,8 @@ class StoryState:
             "entities": dict(self.entities),
             "sources": dict(self.sources),
             "words": dict(self.words),
+            "actions": dict(self.actions),
+            "figures": dict(self.figures),
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "recent_ids": list(self.recent_ids),
@@ -162,6 +179,8 @@ class StoryState:
                 entities=Counter(data.get("entities", {})),
                 sources=Counter(data.get("sources", {})),
                 words=Counter(data.get("words", {})),
+                actions=Counter(data.get("actions", {})),
+                figures=Counter(data.get("figures", {})),
                 first=datetime.fromisoformat(data["first"]) if data.get("first") else None,
                 last=datetime.fromisoformat(data["last"]) if data.get("last") else None,
                 recent_ids=list(data.get("recent_ids", [])),
@@ -195,6 +214,8 @@ def merged_state(keep: StoryState, other: StoryState, keep_recent: int) -> Story
         entities=keep.entities + other.entities,
         sources=keep.sources + other.sources,
         words=keep.words + other.words,
+        actions=keep.actions + other.actions,
+        figures=keep.figures + other.figures,
         first=min(times) if times else None,
         last=max(lasts) if lasts else None,
         recent_ids=(first.recent_ids + second.recent_ids)[-keep_recent:],

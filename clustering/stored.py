@@ -77,8 +77,11 @@ def load_features(
 
 
 def load_clusterer(engine: Engine, config: Config, since: datetime) -> StreamingClusterer:
-    """A clusterer holding every story still live at `since` (from stored state)."""
-    clusterer = StreamingClusterer(config.clustering)
+    """A clusterer holding every story still live at `since` (from stored state), scoring
+    with the weights `retrain-clustering` promoted, if any."""
+    from clustering.retrain import learned_settings
+
+    clusterer = StreamingClusterer(learned_settings(config.clustering))
     q = select(stories.c.id, stories.c.state).where(
         stories.c.status != "merged",
         stories.c.state.is_not(None),

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from clustering.ann import VectorIndex
-from clustering.score import features, foreign, score
+from clustering.event import StoryFrequencies, story_keys
+from clustering.score import features, foreign, prepare, score, weights
 from clustering.state import (
     ArticleFeatures,
     StoryState,
@@ -63,6 +64,7 @@ class StreamingClusterer:
         self._expiry: list[tuple[datetime, int, Hashable]] = []
         self._tick = 0
         self.df = DocFrequencies()  # title-word frequencies over the live stories
+        self.sf = StoryFrequencies()  # in how many live stories each name/word/action is
 
     # --- loading and bookkeeping --------------------------------------------------------
     def _ensure_index(self, dim: int) -> None:
@@ -123,6 +125,7 @@ class StreamingClusterer:
             raise ValueError(f"story {story_id!r} already exists")
         st = StoryState.from_json(state)
         self.df.add(st.words, st.n)
+        self.sf.add_story(_keys(st))
         self._index_story(story_id, st)
 
     def add_stories(self, states: Mapping[Hashable, dict | StoryState]) -> None:
@@ -144,6 +147,7 @@ class StreamingClusterer:
             assert st.recent_vecs is not None
             self.stories[sid] = st
             self.df.add(st.words, st.n)
+            self.sf.add_story(_keys(st))
             keys.append(sid)
             mk = [("m", sid, aid) for aid in st.recent_ids]
             member_keys.extend(mk)
@@ -167,7 +171,7 @@ class StreamingClusterer:
         return self.stories[story_id].to_json()
 
     # --- the decision ---------------------------------------------------------------------
-    def _candidates(self, art: ArticleFeatures) -> set[Hashable]:
+    def candidates(self, art: ArticleFeatures) -> set[Hashable]:
         if self._centroids is None or self._members is None:
             return set()
         found = {sid for sid, _ in self._centroids.search(art.vector, self.settings.candidates)}
@@ -190,13 +194,15 @@ class StreamingClusterer:
         """Best-scoring live story, or None (open a new story) below the threshold."""
         horizon = art.published - timedelta(hours=self.settings.window_hours)
         best: Decision | None = None
-        cands = self._candidates(art)
+        cands = self.candidates(art)
+        prep = prepare(art, self.df, self.sf)
+        w = weights(self.settings)
         for sid in cands:
             st = self.stories.get(sid)
             if st is None or (st.last is not None and st.last < horizon):
                 continue
-            feats = features(art, st, art.published, self.settings, self.df)
-            sc = score(feats, self.settings)
+            feats = features(art, st, art.published, self.settings, self.df, self.sf, prep)
+            sc = score(feats, self.settings, w)
             if best is None or sc > best.score:
                 best = Decision(sid, sc, feats, len(cands))
         if best is None:
@@ -211,7 +217,9 @@ class StreamingClusterer:
         st = self.stories.get(story_id)
         if st is None:
             raise KeyError(f"story {story_id!r} is not live in the index")
+        fresh = _absent_keys(st, art)
         st.add(art, self.settings.recent_members)
+        self.sf.add_keys(fresh)
         self.df.add(art.words)
         self._index_story(story_id, st)
         return st.to_json()
@@ -221,6 +229,7 @@ class StreamingClusterer:
             raise ValueError(f"story {story_id!r} already exists")
         st = StoryState.empty(int(art.vector.shape[0]))
         st.add(art, self.settings.recent_members)
+        self.sf.add_story(_keys(st))
         self.df.add(art.words)
         self._index_story(story_id, st)
         return st.to_json()
@@ -231,6 +240,7 @@ class StreamingClusterer:
         if st is None:
             return None
         st.remove(art)
+        self.sf.remove_keys(_absent_keys(st, art))
         self.df.remove(art.words)
         if st.n == 0:
             self.remove_story(story_id)
@@ -243,6 +253,7 @@ class StreamingClusterer:
         if st is None or self._centroids is None or self._members is None:
             return
         self.df.remove(st.words, st.n)
+        self.sf.remove_story(_keys(st))
         self._centroids.remove(story_id)
         self._indexed.pop(story_id, None)
         if self._xcentroids is not None and story_id in self._xcentroids:
@@ -267,8 +278,10 @@ class StreamingClusterer:
         """Fold live story `gone` into `keep`; returns keep's new state."""
         a, b = self.stories[keep], self.stories[gone]
         state = merged_state(a, b, self.settings.recent_members)
+        had = set(_keys(a))
         self.remove_story(gone)
         self.df.add(b.words, b.n)  # its articles stay live, now in `keep`
+        self.sf.add_keys(k for k in _keys(state) if k not in had)
         self._index_story(keep, state)
         return state.to_json()
 
@@ -296,3 +309,16 @@ class StreamingClusterer:
                 self.remove_story(sid)
                 gone.append(sid)
         return gone
+
+
+def _keys(st: StoryState) -> list[str]:
+    return story_keys(st.entities, st.words, st.actions)
+
+
+def _absent_keys(st: StoryState, art: ArticleFeatures) -> list[str]:
+    """The article's keys the story does not hold: O(article), not O(story)."""
+    return story_keys(
+        [e for e in art.entities if not st.entities.get(e)],
+        [w for w in art.words if not st.words.get(w)],
+        [a for a in art.actions or () if not st.actions.get(a)],
+    )

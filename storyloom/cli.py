@@ -355,22 +355,55 @@ def eval_clustering(
         Path,
         typer.Argument(help="UCI-style CSV or JSONL (id,title,text,published,source,cluster)."),
     ],
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds",
+            help="K-fold cross-validation by story: fit on K-1 folds, score the held-out "
+            "one; 0 streams the whole file through the daemon's stages instead.",
+        ),
+    ] = 5,
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit/--no-fit", help="Fit weights and thresholds per fold, or score the configured."
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Stream a labelled file through the daemon's clustering path; print pairwise/BCubed."""
+    """Pairwise/BCubed P/R/F1 of story clustering: every held-out fold and the worst."""
     if not file.is_file():
         err.print(f"{escape(str(file))}: no such file")
         raise typer.Exit(2)
-    from clustering.eval_store import run_clustering_eval
+    if folds == 1 or folds < 0:
+        err.print("--folds must be 0 (whole file) or at least 2")
+        raise typer.Exit(2)
     from clustering.evaluate import LabelledFileError
 
     config = ctx.obj.config()
     try:
-        res = run_clustering_eval(file, config, progress=not as_json)
-    except LabelledFileError as e:
+        if folds == 0:
+            from clustering.eval_store import run_clustering_eval
+
+            _print_eval(run_clustering_eval(file, config, progress=not as_json), as_json)
+            return
+        from clustering.crossval import run_crossval
+        from clustering.crossval_report import fold_line, print_crossval
+
+        res = run_crossval(
+            file,
+            config.clustering,
+            folds=folds,
+            fit=fit,
+            on_fold=None if as_json else lambda f: err.print(fold_line(f)),
+        )
+    except (LabelledFileError, ValueError) as e:
         err.print(f"[bold red]Cannot evaluate[/]: {e}")
         raise typer.Exit(2) from None
-    _print_eval(res, as_json)
+    if as_json:
+        sys.stdout.write(json.dumps(res) + "\n")
+    else:
+        print_crossval(res, console)
 
 
 @eval_app.command("pairs")
@@ -425,6 +458,7 @@ def _register_stage_commands() -> None:
     Their commands get config and store from `ctx.obj` (a CommandContext set in `main`),
     so no stage imports this module back.
     """
+    from clustering.cli import register as register_clustering
     from ingest.cli import register as register_ingest
     from models.cli import register as register_models
     from review.cli import register as register_review
@@ -432,6 +466,7 @@ def _register_stage_commands() -> None:
     register_ingest(app)
     register_models(app)
     register_review(app)
+    register_clustering(app)
 
 
 _register_stage_commands()

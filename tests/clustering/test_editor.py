@@ -104,7 +104,11 @@ def test_move_stands_while_new_articles_arrive(desk) -> None:
         ("Snowden at SXSW: NSA spying is setting fire to the web", "Guardian"),
         ("Colorado marijuana tax revenue tops $2 million", "CNN"),
     ]
-    later = _add(engine, fresh, T0 + timedelta(hours=4))
+    # Each follow-up comes within its story's own pace (its last article ten minutes before):
+    # a story whose articles came minutes apart is over hours later (clustering/event.py).
+    later = _add(engine, fresh[:1], T0 + timedelta(hours=1, minutes=20)) + _add(
+        engine, fresh[1:], T0 + timedelta(hours=2, minutes=20)
+    )
     _process(engine, config)
     member = _story_of(engine)
     assert member[moved] == (pot_story, "editor")
@@ -127,7 +131,7 @@ def test_split_stands_while_new_articles_arrive(desk) -> None:
     new_story = split_articles(engine, chosen, user_id=None, config=config)
     assert new_story != old_story
 
-    later = _add(engine, BANK[:2], T0 + timedelta(hours=5))
+    later = _add(engine, BANK[:2], T0 + timedelta(minutes=25))
     _process(engine, config)
     member = _story_of(engine)
     assert all(member[a] == (new_story, "editor") for a in chosen)

@@ -55,3 +55,22 @@ def test_length_mismatch_is_an_error() -> None:
         pairwise_prf([1, 2], [1])
     with pytest.raises(ValueError, match="labels"):
         bcubed_prf([1], [1, 2])
+
+
+def test_held_out_scores_count_joins_with_other_stories_against_precision() -> None:
+    from clustering.metrics import held_out_scores
+
+    gold = ["a", "a", "b", "b", "t", "t"]
+    held = [True, True, True, True, False, False]
+    # a perfect clustering of every item
+    assert held_out_scores(gold, gold, held)["pairwise"] == (1.0, 1.0, 1.0)
+    # held-out story b joined with training story t: 4 claimed pairs touch b, 1 is right
+    pred = ["x", "x", "y", "y", "y", "y"]
+    got = held_out_scores(pred, gold, held)
+    assert got["pairwise"][0] == pytest.approx((1 + 1) / (1 + 5))
+    assert got["pairwise"][1] == 1.0
+    # BCubed precision: a-items 1, b-items 2/4
+    assert got["bcubed"][0] == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)
+    # training-only pairs never count: t split or not changes nothing for the held-out view
+    pred2 = ["x", "x", "y", "y", "z", "w"]
+    assert held_out_scores(pred2, gold, held)["pairwise"] == (1.0, 1.0, 1.0)

@@ -105,8 +105,8 @@ def test_outlet_updates_of_its_own_story(make) -> None:
     ids: list = []
     [sid] = set(_stream(cl, make(BANK[:2], T0, source="Reuters"), ids))
     update = "UPDATE 2-Jos. A. Bank agrees to Men's Wearhouse deal"
-    own = make([update], T0 + timedelta(hours=2), source="Reuters")[0]
-    other = make([update], T0 + timedelta(hours=2), source="Bloomberg")[0]
+    own = make([update], T0 + timedelta(minutes=30), source="Reuters")[0]
+    other = make([update], T0 + timedelta(minutes=30), source="Bloomberg")[0]
     d_own, d_other = cl.decide(own), cl.decide(other)
     assert d_own.story_id == sid
     assert d_own.features["same_source"] == 1.0 and d_other.features["same_source"] == 0.0
@@ -125,7 +125,9 @@ def test_restart_from_stored_states_decides_the_same(make) -> None:
     for sid in live.stories:
         one_by_one.add_story(sid, live.state(sid))
     assert restarted.df.n == live.df.n == len(BANK) + len(SNOWDEN)
-    probe = make(["Snowden: NSA surveillance is setting fire to the web"], T0 + timedelta(hours=3))
+    probe = make(
+        ["Snowden: NSA surveillance is setting fire to the web"], T0 + timedelta(minutes=80)
+    )
     a, b, c = (cl.decide(probe[0]) for cl in (live, restarted, one_by_one))
     assert a.story_id == b.story_id == c.story_id is not None
     assert a.score == pytest.approx(b.score, abs=1e-4) == c.score
