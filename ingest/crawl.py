@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select, update
 
 from ingest.extract import extract_article
-from ingest.feeds import ParsedFeed, parse_feed
+from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
 from ingest.langid import detect_language
 from ingest.schedule import backoff_s, next_poll_delay_s, retry_after_s
 from ingest.urls import canonical_url, region_from_host, url_host
+from ingest.validate import page_bytes, sanitised
 from store.articles import (
     DONE,
     ERROR,
@@ -106,6 +107,7 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
     fetch_pages = config.crawler.fetch_articles
     linked = []
     for e in feed.entries:
+        e = FeedEntry(**sanitised(vars(e), "feed entry", e.link))
         link = e.link or (e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None)
         if link:
             linked.append((e, link, canonical_url(link)))
@@ -226,7 +228,7 @@ def _page_outcome(
     extracted = None
     why = None
     if res.ok:
-        extracted = extract_article(res.body, res.final_url, res.headers)
+        extracted = extract_article(page_bytes(res.body, row["url"]), res.final_url, res.headers)
         if not extracted.text:
             why = f"no article text in the page ({res.content_type or 'unknown type'})"
     else:
@@ -247,9 +249,11 @@ def _page_outcome(
         vals["extraction"] = "page"
     else:
         return ERROR, vals, why or "no text"
+    vals = sanitised({**vals, "text": text}, "fetched page", row["url"])
+    text = vals["text"]
     declared = (extracted.declared_lang if extracted else None) or row["lang"]
     lang, conf = detect_language(text, declared, config.crawler)
-    vals.update(text=text, lang=lang, lang_confidence=conf, content_hash=text_hash(text))
+    vals.update(lang=lang, lang_confidence=conf, content_hash=text_hash(text))
     if vals["extraction"] == "feed_summary":
         vals["last_error"] = f"page not used: {why or 'text too short'}"
     return DONE, vals, None

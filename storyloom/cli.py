@@ -247,6 +247,8 @@ def import_(
     report = import_jsonl(get_engine(config), file)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
+    for line_no, note in report.warnings:
+        err.print(escape(f"{file}:{line_no}: {note}"))
     console.print(
         f"imported {report.created} new, {report.known} already known, "
         f"{len(report.errors)} bad lines"
