@@ -32,6 +32,10 @@ def _md(s: str | None) -> str:
     return escape(_one_line(s))
 
 
+def _md_list(values: list[str]) -> str:
+    return _LIST_SEP.join(map(escape, values)) or "none"
+
+
 def _traced(text: str, source: str | None, url: str | None) -> str:
     line = _md(text)
     if source or url:
@@ -45,7 +49,7 @@ def render_markdown(draft: dict[str, Any]) -> str:
     out = [f"# {_md(draft['headline'])}", f"> {_md(draft['dek'])}"]
     out.append(
         f"**Meta:** type: {_md(m['type'])} · date: {_md(m['date']) or 'unknown'} · "
-        f"heads: {_LIST_SEP.join(map(escape, m['heads'])) or 'none'} · {m['n_takes']} takes · "
+        f"heads: {_md_list(m['heads'])} · {m['n_takes']} takes · "
         f"{m['n_lenses']} lenses · {m['n_regions']} regions"
     )
 
@@ -85,13 +89,12 @@ def render_markdown(draft: dict[str, Any]) -> str:
     section(
         "Coverage",
         [
-            f"- Lenses without a take: {_LIST_SEP.join(map(escape, cov['missing_lenses'])) or 'none'}",
-            f"- Regions without a take: "
-            f"{_LIST_SEP.join(map(escape, cov['missing_regions'])) or 'none'}",
+            f"- Lenses without a take: {_md_list(cov['missing_lenses'])}",
+            f"- Regions without a take: {_md_list(cov['missing_regions'])}",
         ],
     )
     related = ", ".join(f"[[{escape(r['slug'])}]]" for r in draft["related"]) or "none"
-    ents = _LIST_SEP.join(escape(e["text"]) for e in draft["entities"]) or "none"
+    ents = _md_list([e["text"] for e in draft["entities"]])
     section("Across the graph", [f"- Related: {related}", f"- Entities: {ents}"])
     return "\n".join(out) + "\n"
 
