@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from review import api, pages
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
+from review.clientaddr import parse_networks
 from review.queue_cache import ClearOnWrite, QueueCache
 from review.security import LoginLimiter, SecurityHeadersMiddleware, safe_url
 from storyloom.config import Config
@@ -74,6 +75,8 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.render = render
     app.state.limiter = LoginLimiter(settings.login_attempts_per_minute)
+    app.state.address_limiter = LoginLimiter(settings.login_attempts_per_address_per_minute)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.queue_cache = QueueCache(settings.queue_cache_s)
     app.state.retrain = {"running": False, "result": None, "error": None}
     app.state.retrain_lock = threading.Lock()

@@ -1,6 +1,6 @@
 """Review UI settings: the `[review]` section of config.toml."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from storyloom.settings_base import Section
 
@@ -12,8 +12,31 @@ class ReviewSettings(Section):
         "", description="Signs session cookies; empty means a random key per start."
     )
     login_attempts_per_minute: int = Field(
-        10, gt=0, description="Failed logins allowed per client IP and per username per minute."
+        10,
+        gt=0,
+        description="Failed logins allowed per minute for one username from one client address "
+        "(a user elsewhere is not locked out).",
     )
+    login_attempts_per_address_per_minute: int = Field(
+        50,
+        gt=0,
+        description="Failed logins allowed per minute from one client address, all usernames "
+        "together (slows password spraying).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (IPs or CIDR networks) whose X-Forwarded-For names the "
+        "client address; from anyone else the header is ignored.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from review.clientaddr import parse_networks
+
+        parse_networks(value)
+        return value
+
     session_max_age_s: int = Field(
         12 * 3600, gt=0, description="Seconds a login lasts before the editor signs in again."
     )

@@ -272,6 +272,7 @@ def serve(
         host=host or config.review.host,
         port=port or config.review.port,
         log_level="info",
+        proxy_headers=False,  # [review] trusted_proxies decides whom to believe, not uvicorn
     )
 
 
