@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from review.clientaddr import client_address
 from review.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -22,7 +23,6 @@ from review.security import (
     csrf_ok,
     new_csrf_token,
 )
-from review.clientaddr import client_address
 from store.sessions import create_session, revoke_session, session_user
 from store.users import verify_user
 
