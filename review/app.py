@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
-from review import api, pages
+from review import api, pages, pages_ops
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
 from review.clientaddr import parse_networks
@@ -97,6 +97,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_router)
     app.include_router(pages.router)
+    app.include_router(pages_ops.router)
     app.include_router(api.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

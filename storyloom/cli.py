@@ -365,9 +365,11 @@ def _register_stage_commands() -> None:
     """Stages own their commands (sources, retrain, …); each module adds its own."""
     from ingest.cli import register as register_ingest
     from models.cli import register as register_models
+    from storyloom.ops_cli import register as register_ops
 
     register_ingest(app)
     register_models(app)
+    register_ops(app)
 
 
 _register_stage_commands()
