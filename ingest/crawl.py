@@ -21,6 +21,7 @@ from ingest.extract import extract_article
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
 from ingest.langid import detect_language
+from ingest.outcomes import record_outcome
 from ingest.schedule import backoff_s, next_poll_delay_s, retry_after_s
 from ingest.urls import canonical_url, region_from_host, url_host
 from ingest.validate import page_bytes, sanitised
@@ -91,6 +92,7 @@ def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, confi
         )
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+        record_outcome(conn, src["id"], res)
 
 
 def _known_urls(conn: Connection, urls: set[str]) -> set[str]:
@@ -185,6 +187,7 @@ def _record_feed(engine: Engine, config: Config, src: dict[str, Any], res: Fetch
         vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+        record_outcome(conn, src["id"], res)
     return new
 
 
@@ -283,6 +286,7 @@ async def fetch_pages(
         status, vals, error = await loop.run_in_executor(executor, _page_outcome, row, res, config)
         with engine.begin() as conn:
             finish(conn, row["id"], "fetch", status, error=error, values=vals)
+            record_outcome(conn, row["source_id"], res)
             if status == DONE:
                 merge_duplicate_text(conn, row["id"], vals["content_hash"])
         unfinished.discard(row["id"])

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
-from review import api, pages, pages_ops
+from review import api, health, metrics, pages, pages_ops
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
 from review.clientaddr import parse_networks
@@ -77,6 +77,8 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.limiter = LoginLimiter(settings.login_attempts_per_minute)
     app.state.address_limiter = LoginLimiter(settings.login_attempts_per_address_per_minute)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.metrics_registry = metrics.metrics_registry(engine)
+    app.state.models_installed = None
     app.state.queue_cache = QueueCache(settings.queue_cache_s)
     app.state.retrain = {"running": False, "result": None, "error": None}
     app.state.retrain_lock = threading.Lock()
@@ -98,6 +100,8 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(pages.router)
     app.include_router(pages_ops.router)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

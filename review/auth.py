@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from review.clientaddr import client_address
@@ -99,11 +99,6 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return "/"
-
-
-@router.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-def healthz() -> str:
-    return "ok"
 
 
 @router.get("/login", response_class=HTMLResponse)

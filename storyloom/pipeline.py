@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from storyloom.config import Config
+from storyloom.stagetime import timed
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ def process(engine: Engine, config: Config) -> dict[str, Any]:
     done: dict[str, Any] = {}
     for name, fn in processing_stages():
         t0 = time.perf_counter()
-        done[name] = fn(engine, config)
+        with timed(name):
+            done[name] = fn(engine, config)
         logger.info(
             "stage finished",
             extra={"stage": name, "result": done[name], "s": time.perf_counter() - t0},
@@ -51,6 +53,7 @@ def run_once(engine: Engine, config: Config) -> dict[str, Any]:
     """One full pass: poll due sources, fetch their pages, then process everything pending."""
     from ingest.crawl import crawl_once
 
-    out = {"crawl": crawl_once(engine, config)}
+    with timed("crawl"):
+        out = {"crawl": crawl_once(engine, config)}
     out.update(process(engine, config))
     return out
