@@ -40,7 +40,8 @@ def queue(
     lang: str = "",
     since: str = "",
     until: str = "",
-    sort: Literal["recency", "sources", "regions"] = "recency",
+    sort: Literal["recency", "sources", "regions", "velocity"] = "recency",
+    breaking: bool = False,
     page: int = Query(1, ge=1, le=100_000),
     user: User = Depends(current_user),
 ) -> Response:
@@ -53,12 +54,13 @@ def queue(
         "lang": lang.strip() or None,
         "since": parse_day(since),
         "until": parse_day(until, end=True),
+        "breaking": breaking,
     }
     total, items = queue_page(
         s, filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
     )
     form = {"status": status, "lens": lens, "region": region, "lang": lang}
-    form.update(since=since, until=until, sort=sort)
+    form.update(since=since, until=until, sort=sort, breaking="true" if breaking else "")
     return s.render(
         request,
         "queue.html",

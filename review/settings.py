@@ -54,6 +54,24 @@ class ReviewSettings(Section):
             "editor's write clears it at once. 0 turns the cache off."
         ),
     )
+    breaking_window_h: float = Field(
+        3.0, gt=0, description="Hours of recent articles a story's velocity is measured over."
+    )
+    breaking_baseline_h: float = Field(
+        24.0,
+        gt=0,
+        description="Hours before the window that give a story's own usual rate, and the "
+        "hours over which the desk's rate (articles per active story per hour) is measured.",
+    )
+    breaking_ratio: float = Field(
+        3.0,
+        gt=1,
+        description="A story is breaking when its velocity is this many times both its own "
+        "earlier rate and the desk's rate.",
+    )
+    breaking_min_articles: int = Field(
+        5, gt=0, description="Articles in the window a story needs before it can be breaking."
+    )
     max_field_chars: int = Field(
         20_000, gt=0, description="Longest text an editor may save into one draft field."
     )

@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine
 
 from store.db import utcnow
+from store.velocity import BreakingRule, velocity_at
 from store.queries import (
     audit,
     count_stories,
@@ -71,8 +72,16 @@ def queue_page(
     key = (tuple(sorted(filters.items())), sort, limit, offset)
 
     def compute() -> tuple[int, list[dict[str, Any]]]:
-        rows = list_stories(state.engine, **filters, sort=sort, limit=limit, offset=offset)
-        return count_stories(state.engine, **filters), rows
+        r = state.config.review
+        rule = BreakingRule(
+            r.breaking_window_h, r.breaking_baseline_h, r.breaking_ratio, r.breaking_min_articles
+        )
+        with state.engine.connect() as conn:
+            v = velocity_at(conn, rule, utcnow())
+        rows = list_stories(
+            state.engine, **filters, sort=sort, limit=limit, offset=offset, velocity=v
+        )
+        return count_stories(state.engine, **filters, velocity=v), rows
 
     total, rows = state.queue_cache.get(key, compute)
     counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])

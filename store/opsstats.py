@@ -20,6 +20,7 @@ from store.schema import (
     articles,
     draft_versions,
     fetch_outcomes,
+    labels,
     lens_predictions,
     model_versions,
     sources,
@@ -35,12 +36,16 @@ def _col(stage: str):
 
 
 def _no_prediction():
-    return ~exists(select(1).where(lens_predictions.c.article_id == articles.c.id))
+    """Waiting for the lens stage: no prediction, and no editor label (which needs none)."""
+    return and_(
+        ~exists(select(1).where(lens_predictions.c.article_id == articles.c.id)),
+        ~exists(select(1).where(labels.c.article_id == articles.c.id, labels.c.kind == "lens")),
+    )
 
 
 def article_status_counts(engine: Engine) -> dict[tuple[str, str], int]:
     """(stage, status) -> articles, for fetch/nlp/embed/cluster, and lens (done = predicted,
-    pending = clustered without a prediction yet)."""
+    pending = clustered, unlabelled and not predicted yet)."""
     out: dict[tuple[str, str], int] = {}
     with engine.connect() as conn:
         for stage in STAGES:

@@ -38,9 +38,10 @@ from store.schema import (
     users,
 )
 from store.stories import refresh_story
+from store.velocity import Velocity, story_velocity
 
 UNLABELLED = "unlabelled"
-SORTS = ("recency", "sources", "regions")
+SORTS = ("recency", "sources", "regions", "velocity")
 
 _region = func.coalesce(articles.c.region, sources.c.country, "Global")
 
@@ -139,20 +140,31 @@ def list_stories(
     user_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    velocity: Velocity | None = None,
+    breaking: bool = False,
 ) -> list[dict[str, Any]]:
-    """One page of the story queue, with per-story regions, lenses, languages and new takes."""
+    """One page of the story queue, with per-story regions, lenses, languages and new takes;
+    with `velocity` (store/velocity.py) also articles/hour and the breaking flag."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if (sort == "velocity" or breaking) and velocity is None:
+        raise ValueError("sorting or filtering by velocity needs a Velocity")
     conds = _filters(status, lens, region, lang, since, until)
+    if breaking:
+        conds.append(velocity.breaking())
     order = {
         "recency": (stories.c.last_article_at.desc().nulls_last(), stories.c.id.desc()),
         "sources": (stories.c.n_sources.desc(), stories.c.last_article_at.desc().nulls_last()),
         "regions": (_regions_count().desc(), stories.c.last_article_at.desc().nulls_last()),
-    }[sort]
+    }.get(sort) or (velocity.per_hour().desc(), stories.c.last_article_at.desc().nulls_last())
     q = select(stories).where(and_(*conds)).order_by(*order).limit(limit).offset(offset)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
         _decorate(conn, rows, user_id)
+        if velocity is not None:
+            speeds = story_velocity(conn, velocity, [r["id"] for r in rows])
+            for r in rows:
+                r.update(speeds.get(r["id"], {}))
     return rows
 
 
@@ -165,9 +177,13 @@ def count_stories(
     lang: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    velocity: Velocity | None = None,
+    breaking: bool = False,
     **_: Any,
 ) -> int:
     conds = _filters(status, lens, region, lang, since, until)
+    if breaking and velocity is not None:
+        conds.append(velocity.breaking())
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(stories).where(*conds)).scalar_one()
 
