@@ -16,7 +16,6 @@ from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine
 
 from store.db import utcnow
-from store.velocity import BreakingRule, velocity_at
 from store.queries import (
     audit,
     count_stories,
@@ -25,6 +24,7 @@ from store.queries import (
     list_stories,
     new_takes_counts,
 )
+from store.velocity import BreakingRule, velocity_at
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
