@@ -46,6 +46,10 @@ def evaluate(engine, data, ids, rule: BreakingRule) -> list[dict]:  # noqa: ANN0
     return per_fold
 
 
+def _r(xs: list) -> list:
+    return [None if x is None else round(x, 2) for x in xs]
+
+
 def main() -> None:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/uci-news-dev.csv")
     data = load_uci(path)
@@ -72,11 +76,11 @@ def main() -> None:
             fa = [f["false"] / f["small"] if f["small"] else None for f in folds]
             stale = sum(f["stale"] for f in folds)
             worst = min(x for x in rec if x is not None)
+            worst_fa = max(x for x in fa if x is not None)
             print(
-                f"{name:10s} recall per fold {[None if x is None else round(x, 2) for x in rec]} "
-                f"worst {worst:.2f} | false alarms per fold "
-                f"{[None if x is None else round(x, 2) for x in fa]} worst {max(x for x in fa if x is not None):.2f}"
-                f" | stale flags a day later: {stale}"
+                f"{name:10s} recall per fold {_r(rec)} worst {worst:.2f} | "
+                f"false alarms per fold {_r(fa)} worst {worst_fa:.2f} | "
+                f"stale flags a day later: {stale}"
             )
         n_big = sum(len(v) >= BIG for v in data.values())
         n_small = sum(len(v) < SMALL for v in data.values())
