@@ -21,6 +21,7 @@ from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
+from drafts.timeline import story_timeline
 from store.db import utcnow
 from store.queries import audit, last_seen, lens_of, story_articles
 from store.schema import (
@@ -304,6 +305,7 @@ def current_draft(
         ]
         draft = overlay({**data, "version": version}, edits)
         draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
+    draft["timeline"] = story_timeline(engine, story_id, config.review.timeline_buckets)
     return draft
 
 

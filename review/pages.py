@@ -12,12 +12,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
 from review.pages_story import router as story_router
+from review.sparkline import sparkline
 from review.views import (
     parse_day,
     queue_page,
     service,
     start_retrain,
 )
+from store.opsstats import outcomes_by_day
 from store.queries import (
     list_sources,
     search_articles,
@@ -75,9 +77,14 @@ def queue(
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> Response:
-    return request.app.state.render(
-        request, "sources.html", sources=list_sources(request.app.state.engine)
-    )
+    s = request.app.state
+    days = s.config.review.sparkline_days
+    history = outcomes_by_day(s.engine, days)
+    empty = [{"day": "", "kinds": {}}] * days
+    rows = list_sources(s.engine)
+    for r in rows:
+        r["spark"] = sparkline(history.get(r["id"], empty))
+    return s.render(request, "sources.html", sources=rows, spark_days=days)
 
 
 @router.post("/sources/{source_id}/pause")

@@ -72,6 +72,16 @@ class ReviewSettings(Section):
     breaking_min_articles: int = Field(
         5, gt=0, description="Articles in the window a story needs before it can be breaking."
     )
+    timeline_buckets: int = Field(
+        48,
+        ge=4,
+        le=500,
+        description="Most bars in a story's timeline (the bucket is the first round size, "
+        "5 min to a week, that fits).",
+    )
+    sparkline_days: int = Field(
+        14, ge=2, le=90, description="Days of fetch outcomes in each source's sparkline."
+    )
     max_field_chars: int = Field(
         20_000, gt=0, description="Longest text an editor may save into one draft field."
     )

@@ -6,7 +6,7 @@ store of millions of rows (they read indexed status columns or small tables).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, exists, func, select
@@ -130,7 +130,26 @@ def lens_model_stats(engine: Engine) -> dict[str, Any]:
     return {"runs": int(runs), "version": row.version if row else None, "macro_f1": f1}
 
 
+def outcomes_by_day(engine: Engine, days: int, today: date | None = None) -> dict[int, list]:
+    """source id -> one entry per day, oldest first: {day, kinds: {kind: n}}, the last
+    `days` UTC days up to `today` (days without fetches are there, empty)."""
+    today = today or utcnow().date()
+    span = [(today - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
+    q = select(fetch_outcomes).where(
+        fetch_outcomes.c.day >= span[0], fetch_outcomes.c.day <= span[-1]
+    )
+    found: dict[int, dict[str, dict[str, int]]] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(q):
+            found.setdefault(r.source_id, {}).setdefault(r.day, {})[r.kind] = r.n
+    return {
+        sid: [{"day": d, "kinds": per_day.get(d, {})} for d in span]
+        for sid, per_day in found.items()
+    }
+
+
 __all__ = [
+    "outcomes_by_day",
     "article_status_counts",
     "fetch_outcome_totals",
     "lens_model_stats",
