@@ -32,6 +32,7 @@ from store.schema import (
     stories,
     story_members,
 )
+from storyloom.progress import progress as track
 
 logger = logging.getLogger(__name__)
 
@@ -378,6 +379,7 @@ def export_stories(
     since: datetime | None = None,
     fmt: str = "md",
     out_dir: str | Path,
+    progress: bool = False,
 ) -> list[Path]:
     """Write one file per story (named by its slug) with the editor's version of the draft."""
     if fmt not in FORMATS:
@@ -396,14 +398,16 @@ def export_stories(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for sid, slug in rows:
-        draft = current_draft(engine, config, sid)
-        if draft is None:
-            continue
-        path = out / f"{slug}.{fmt}"
-        path.write_text(
-            render_markdown(draft) if fmt == "md" else render_json(draft), encoding="utf-8"
-        )
-        paths.append(path)
+    with track("exporting", total=len(rows), unit="stories", enabled=progress) as bar:
+        for sid, slug in rows:
+            bar.advance()
+            draft = current_draft(engine, config, sid)
+            if draft is None:
+                continue
+            path = out / f"{slug}.{fmt}"
+            path.write_text(
+                render_markdown(draft) if fmt == "md" else render_json(draft), encoding="utf-8"
+            )
+            paths.append(path)
     logger.info("exported %d stories to %s", len(paths), out)
     return paths

@@ -22,6 +22,7 @@ from ingest.fetch import Fetcher
 from ingest.settings import CrawlerSettings
 from storyloom.aio import run_sync
 from storyloom.config import Config
+from storyloom.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +101,8 @@ async def _run(
 
 @contextmanager
 def _progress(enabled: bool, total: int) -> Iterator[Any]:
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("pages fetched", total=total)
-        yield lambda: bar.advance(task)
+    with progress("pages fetched", total=total, unit="pages", enabled=enabled) as bar:
+        yield bar.advance
 
 
 def run_extraction_eval(

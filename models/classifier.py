@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sklearn
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -26,6 +25,7 @@ from threadpoolctl import threadpool_limits
 from models.errors import LensError
 from models.features import EmbedFn, LensFeatures, as_batch, embed_texts
 from models.settings import UNLABELLED, LensSettings
+from storyloom.progress import Bars, progress_bars
 
 logger = logging.getLogger(__name__)
 
@@ -125,19 +125,9 @@ def blas_threads(n: int) -> Iterator[None]:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        transient=False,
-    )
-    with bar:
-        yield bar
+def _progress(enabled: bool) -> Iterator[Bars | None]:
+    with progress_bars(enabled) as bars:
+        yield bars if enabled else None
 
 
 def train(

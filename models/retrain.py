@@ -15,12 +15,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from models.artifacts import save_artifact
@@ -30,6 +27,7 @@ from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, scor
 from models.registry import active_row, latest_row, load_version, record_version
 from models.takes import editor_labels, labels_since, last_label_id, load_takes
 from storyloom.config import Config
+from storyloom.progress import progress_bars
 
 logger = logging.getLogger(__name__)
 
@@ -37,31 +35,6 @@ _lock = threading.Lock()  # one retrain at a time in this process
 _bg_lock = threading.Lock()
 _bg: dict[str, Any] = {"thread": None, "failed_at": 0, "result": None, "error": None}
 PNG_SUFFIX = ".confusion.png"
-
-
-class _NoBar:
-    def add_task(self, *a: Any, **k: Any) -> None:
-        return None
-
-    def advance(self, *a: Any, **k: Any) -> None:
-        return None
-
-    def update(self, *a: Any, **k: Any) -> None:
-        return None
-
-
-@contextmanager
-def _bar(enabled: bool) -> Iterator[Any]:
-    if not enabled:
-        yield _NoBar()
-        return
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    ) as bar:
-        yield bar
 
 
 def _labels_hash(labels: dict[int, str]) -> str:
@@ -125,7 +98,7 @@ def _retrain(
         active_settings = s.model_copy(update=active_model.params)
     needed = sorted(set(truth) | set(cand_labels) | set(active_labels))
     show = progress and len(cand_labels) >= s.progress_min_labels
-    with _bar(show) as bar:
+    with progress_bars(show) as bar:
         emb_task = bar.add_task("embedding takes", total=len(needed))
         takes = load_takes(engine, config, needed, on_embedded=lambda n: bar.advance(emb_task, n))
         bar.update(emb_task, completed=len(needed))

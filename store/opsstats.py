@@ -77,6 +77,27 @@ def queue_stats(engine: Engine, now: datetime | None = None) -> dict[str, tuple[
     return out
 
 
+def claimable(engine: Engine, stage: str) -> int:
+    """Rows one stage has left to do now (what a progress bar counts down); 0 for a stage
+    that keeps no per-row status (consolidate, crawl)."""
+    with engine.connect() as conn:
+        if stage in _PREREQ:
+            pre = _PREREQ[stage]
+            conds = [_col(stage) == PENDING, *(_col(p).in_((DONE, SKIPPED)) for p in pre)]
+            q = select(func.count()).where(*conds)
+        elif stage == "lens":
+            q = select(func.count()).where(_col("cluster") == DONE, _no_prediction())
+        elif stage == "drafts":
+            q = (
+                select(func.count())
+                .select_from(stories)
+                .where(stories.c.dirty.is_(True), stories.c.status != "merged")
+            )
+        else:
+            return 0
+        return int(conn.execute(q).scalar_one())
+
+
 def _depth(conn: Any, stamp: Any, cond: Any, now: datetime) -> tuple[int, float]:
     n, oldest = conn.execute(select(func.count(), func.min(stamp)).where(cond)).one()
     age = (now - aware(oldest)).total_seconds() if oldest is not None else 0.0
@@ -151,6 +172,7 @@ def outcomes_by_day(engine: Engine, days: int, today: date | None = None) -> dic
 __all__ = [
     "outcomes_by_day",
     "article_status_counts",
+    "claimable",
     "fetch_outcome_totals",
     "lens_model_stats",
     "queue_stats",

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from review.cli import user_app
 from storyloom.config import Config, ConfigError, iter_settings, load_config
-from storyloom.logs import setup_logging
+from storyloom.logs import apply_settings, setup_logging
 
 app = typer.Typer(
     help="storyloom: finds the stories news outlets share and drafts a page per story.",
@@ -51,7 +51,7 @@ def main(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
 ) -> None:
-    _state["config_path"] = config
+    _state.update(config_path=config, log_level=log_level, log_json=log_json)
     if config is not None:  # sub-commands that load the config themselves see it too
         os.environ["STORYLOOM_CONFIG"] = str(config)
     setup_logging(log_level, json_lines=log_json)
@@ -59,10 +59,16 @@ def main(
 
 def get_config() -> Config:
     try:
-        return load_config(_state["config_path"])
+        config = load_config(_state["config_path"])
     except ConfigError as e:
         err.print(f"[bold red]Configuration error[/]: {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    apply_settings(
+        config.logging,
+        cli_level=_state.get("log_level") or "info",
+        cli_json=bool(_state.get("log_json")),
+    )
+    return config
 
 
 def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
@@ -113,7 +119,7 @@ def crawl(
     if once:
         from storyloom.pipeline import run_once
 
-        out = run_once(engine, config)
+        out = run_once(engine, config, progress=True)
         console.print_json(json.dumps(out, default=str))
         return
     from ingest.daemon import run_daemon
@@ -127,7 +133,7 @@ def process() -> None:
     from storyloom.pipeline import process as run
 
     config = get_config()
-    console.print_json(json.dumps(run(get_engine(config), config), default=str))
+    console.print_json(json.dumps(run(get_engine(config), config, progress=True), default=str))
 
 
 @app.command()
@@ -135,9 +141,15 @@ def consolidate() -> None:
     """Merge converged and split drifted live stories now (the cluster stage also does
     this every `consolidate_every` articles); each change is logged with its reason."""
     from clustering.consolidate_stage import run_consolidate
+    from storyloom.progress import progress
 
     config = get_config()
-    console.print_json(json.dumps(run_consolidate(get_engine(config), config)))
+    engine = get_engine(config)
+    # one transaction over every live story: the bar is the pass, with its time
+    with progress("consolidating live stories", total=1, unit="passes") as bar:
+        out = run_consolidate(engine, config)
+        bar.advance()
+    console.print_json(json.dumps(out))
 
 
 @app.command()
@@ -207,7 +219,7 @@ def export(
 
     config = get_config()
     paths = export_stories(
-        get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out
+        get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out, progress=True
     )
     console.print(f"wrote {len(paths)} files to {out}")
 
@@ -272,6 +284,7 @@ def serve(
         host=host or config.review.host,
         port=port or config.review.port,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through our handler: JSON when configured
         proxy_headers=False,  # [review] trusted_proxies decides whom to believe, not uvicorn
     )
 
@@ -295,7 +308,7 @@ def demo(
         raise typer.Exit(2)
     with SampleServer(port=port) as server:
         console.print(f"sample feeds served at {server.base_url}")
-        out = run_once(engine, config)
+        out = run_once(engine, config, progress=True)
     console.print_json(json.dumps(out, default=str))
     password = ensure_demo_user(engine)
     if password:

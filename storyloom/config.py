@@ -23,6 +23,7 @@ from models.settings import LensSettings
 from nlp.settings import NlpSettings
 from review.settings import ReviewSettings
 from store.settings import StorageSettings
+from storyloom.logs import LogSettings
 from storyloom.settings_base import Section
 
 ENV_PREFIX = "STORYLOOM_"
@@ -58,6 +59,7 @@ class Config(Section):
     drafts: DraftSettings = Field(default_factory=DraftSettings)
     lenses: LensSettings = Field(default_factory=LensSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    logging: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:

@@ -70,8 +70,9 @@ class _Task:
 class Bars:
     """Tasks shown as rich bars (terminal), as log lines (no terminal) or not at all."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, log_every_s: float = LOG_EVERY_S) -> None:
         self.mode = mode  # "rich" | "log" | "off"
+        self.log_every_s = log_every_s
         self._tasks: dict[int, _Task] = {}
         self._rich: Any = None
         self._lock = threading.Lock()
@@ -100,7 +101,7 @@ class Bars:
             self._rich.update(task, completed=t.completed, total=t.total)
         elif self.mode == "log":
             now = time.monotonic()
-            if now - t.last_log >= LOG_EVERY_S:
+            if now - t.last_log >= self.log_every_s:
                 t.last_log = now
                 logger.info(t.line(), extra={"task": t.description, "done": t.completed})
 
@@ -152,7 +153,7 @@ class _RichAdapter:
     def update(self, task: int, *, completed: float, total: float | None) -> None:
         t = self.bar.tasks[task]
         speed = t.finished_speed or t.speed
-        rate = f"{speed:,.1f}/s" if speed else "-"
+        rate = f"{speed:,.1f} {t.fields.get('unit', '')}/s" if speed else "-"
         self.bar.update(task, completed=completed, total=total, rate=rate)
 
 
@@ -161,10 +162,10 @@ def is_terminal() -> bool:
 
 
 @contextmanager
-def progress_bars(enabled: bool = True) -> Iterator[Bars]:
+def progress_bars(enabled: bool = True, *, log_every_s: float = LOG_EVERY_S) -> Iterator[Bars]:
     """Bars for one command; rich on a terminal, log lines otherwise, nothing when disabled."""
     mode = "off" if not enabled else ("rich" if is_terminal() else "log")
-    bars = Bars(mode)
+    bars = Bars(mode, log_every_s)
     if mode != "rich":
         try:
             yield bars
