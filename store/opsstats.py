@@ -36,16 +36,29 @@ def _col(stage: str):
 
 
 def _no_prediction():
-    """Waiting for the lens stage: no prediction, and no editor label (which needs none)."""
+    """Waiting for the lens stage: an active model, no prediction yet, and no editor label
+    (which needs none). Without an active model the stage has nothing to do."""
+    active = (
+        select(model_versions.c.version)
+        .where(model_versions.c.active.is_(True))
+        .order_by(model_versions.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    predicted = select(1).where(
+        lens_predictions.c.article_id == articles.c.id, lens_predictions.c.model_version == active
+    )
     return and_(
-        ~exists(select(1).where(lens_predictions.c.article_id == articles.c.id)),
+        _col("fetch") == DONE,  # what models.predict.predict_missing takes
+        exists(select(1).where(model_versions.c.active.is_(True))),
+        ~exists(predicted),
         ~exists(select(1).where(labels.c.article_id == articles.c.id, labels.c.kind == "lens")),
     )
 
 
 def article_status_counts(engine: Engine) -> dict[tuple[str, str], int]:
     """(stage, status) -> articles, for fetch/nlp/embed/cluster, and lens (done = predicted,
-    pending = clustered, unlabelled and not predicted yet)."""
+    pending = fetched, unlabelled, not yet predicted by the active model)."""
     out: dict[tuple[str, str], int] = {}
     with engine.connect() as conn:
         for stage in STAGES:
@@ -56,7 +69,7 @@ def article_status_counts(engine: Engine) -> dict[tuple[str, str], int]:
             select(func.count()).select_from(lens_predictions)
         ).scalar_one()
         out[("lens", PENDING)] = conn.execute(
-            select(func.count()).where(_col("cluster") == DONE, _no_prediction())
+            select(func.count()).where(_no_prediction())
         ).scalar_one()
     return out
 
@@ -69,9 +82,7 @@ def queue_stats(engine: Engine, now: datetime | None = None) -> dict[str, tuple[
         for stage, pre in _PREREQ.items():
             conds = [_col(stage) == PENDING, *(_col(p).in_((DONE, SKIPPED)) for p in pre)]
             out[stage] = _depth(conn, articles.c.updated_at, and_(*conds), now)
-        out["lens"] = _depth(
-            conn, articles.c.updated_at, and_(_col("cluster") == DONE, _no_prediction()), now
-        )
+        out["lens"] = _depth(conn, articles.c.updated_at, and_(_no_prediction()), now)
         dirty = and_(stories.c.dirty.is_(True), stories.c.status != "merged")
         out["drafts"] = _depth(conn, stories.c.updated_at, dirty, now)
     return out
@@ -86,7 +97,7 @@ def claimable(engine: Engine, stage: str) -> int:
             conds = [_col(stage) == PENDING, *(_col(p).in_((DONE, SKIPPED)) for p in pre)]
             q = select(func.count()).where(*conds)
         elif stage == "lens":
-            q = select(func.count()).where(_col("cluster") == DONE, _no_prediction())
+            q = select(func.count()).where(_no_prediction())
         elif stage == "drafts":
             q = (
                 select(func.count())

@@ -45,9 +45,10 @@ class _Task:
     completed: float = 0.0
     started: float = field(default_factory=time.monotonic)
     last_log: float = field(default_factory=time.monotonic)
+    finished: float | None = None
 
     def rate(self) -> float | None:
-        spent = time.monotonic() - self.started
+        spent = (self.finished or time.monotonic()) - self.started
         return self.completed / spent if spent > 0 and self.completed else None
 
     def eta(self) -> float | None:
@@ -105,15 +106,22 @@ class Bars:
                 t.last_log = now
                 logger.info(t.line(), extra={"task": t.description, "done": t.completed})
 
-    def _finish(self) -> None:
-        if self.mode != "log":
+    def finish(self, task: int) -> None:
+        """The task is over: its final line now (log mode), with its own duration."""
+        t = self._tasks[task]
+        if t.finished is not None:
             return
-        for t in self._tasks.values():
-            spent = time.monotonic() - t.started
+        t.finished = time.monotonic()
+        if self.mode == "log":
+            spent = t.finished - t.started
             logger.info(
                 f"{t.line()}; finished in {_fmt_s(spent)}",
                 extra={"task": t.description, "done": t.completed, "s": round(spent, 3)},
             )
+
+    def _finish(self) -> None:
+        for tid in list(self._tasks):
+            self.finish(tid)
 
 
 def _rich_progress() -> Any:
@@ -225,7 +233,11 @@ def watch(
     finally:
         stop.set()
         thread.join()
-        task.update(completed=total)
+        try:  # what the store says was done, not what was hoped for
+            task.update(completed=max(total - remaining(), 0))
+        except Exception as exc:  # noqa: BLE001 - as in poll()
+            logger.debug("progress count failed: %s", exc)
+        bars.finish(task.tid)
 
 
 __all__ = ["Bars", "Task", "is_terminal", "progress", "progress_bars", "watch"]

@@ -103,7 +103,7 @@ def test_metrics_show_store_counts_and_stage_latency(store, sqlite_url) -> None:
     assert m[("storyloom_queue_depth", (("stage", "nlp"),))] == 4
     assert m[("storyloom_queue_oldest_pending_seconds", (("stage", "nlp"),))] > 0
     assert m[("storyloom_queue_depth", (("stage", "cluster"),))] == 0
-    assert m[("storyloom_queue_depth", (("stage", "lens"),))] == 3
+    assert m[("storyloom_queue_depth", (("stage", "lens"),))] == 0  # no lens model yet
     assert m[("storyloom_retrain_runs_total", ())] == 0
     assert m[("storyloom_live_stories", ())] == 1
     assert ("storyloom_drafts", (("state", "rebuild_pending"),)) in m
