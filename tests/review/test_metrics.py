@@ -144,3 +144,26 @@ def test_metrics_on_postgresql(pg_engine, pg_url) -> None:  # noqa: ANN001
         m = scrape(srv.url)
     key = ("storyloom_fetch_outcomes_total", (("kind", "not_modified"), ("source", "Good")))
     assert m[key] == 1.0
+
+
+def test_readyz_fails_when_the_active_lens_model_cannot_load(store) -> None:  # noqa: ANN001
+    from sqlalchemy import insert
+
+    from store.db import utcnow
+    from store.schema import model_versions
+
+    with store.begin() as c:
+        c.execute(
+            insert(model_versions).values(
+                version="v-missing",
+                path="/nonexistent/lens.joblib",
+                sha256="0" * 64,
+                n_labels=20,
+                active=True,
+                created_at=utcnow(),
+            )
+        )
+    with LiveServer(create_app(review_config(), store)) as srv:
+        r = httpx.get(f"{srv.url}/readyz")
+    assert r.status_code == 503, r.text
+    assert not r.json()["models"]["lens"].startswith("ok")
