@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from review.settings import ReviewSettings  # noqa: E402
+from core.settings.review import ReviewSettings  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.velocity import BreakingRule, story_velocity, velocity_at  # noqa: E402
 from tests.desk.uci import load_uci, store_uci  # noqa: E402

@@ -36,11 +36,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from sqlalchemy import insert  # noqa: E402
 
 from clustering.embed import embed_input, get_embedder, vector_to_bytes  # noqa: E402
-from clustering.settings import ClusteringSettings  # noqa: E402
+from core.config import Config  # noqa: E402
+from core.settings.clustering import ClusteringSettings  # noqa: E402
 from store.articles import text_hash  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.schema import articles, embeddings, labels  # noqa: E402
-from storyloom.config import Config  # noqa: E402
 
 LENSES = {"b": "business", "t": "science / technology", "e": "entertainment", "m": "health"}
 OUTLETS = ["Reuters", "AP", "BBC", "Bloomberg", "CNN", "Guardian", "NYT", "FT"]
@@ -133,8 +133,8 @@ def main() -> None:
     print(f"embedding: {len(titles)} UCI titles in {embed_s:.1f}s ({len(titles) / embed_s:.0f}/s)")
 
     from models.predict import predict_missing
-    from models.registry import active_row
     from models.retrain import retrain
+    from store.takes import active_model
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -160,7 +160,7 @@ def main() -> None:
             f"retrain, {second['n_labels']} labels vs active on the same folds: "
             f"{t_second:.1f}s (promoted: {second['promoted']}; {second['reason']})"
         )
-        active = active_row(engine)
+        active = active_model(engine)
         t = time.perf_counter()
         out = predict_missing(engine, config, active)
         t_pred = time.perf_counter() - t

@@ -13,16 +13,17 @@ import logging
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, union, update
+from sqlalchemy import Connection, Engine, select, union
 
 from clustering.consolidate import Change, consolidate
 from clustering.state import ArticleFeatures
+from clustering.stored import load_clusterer, member_features
 from clustering.streaming import StreamingClusterer
+from core.config import Config
 from store.db import utcnow
 from store.queries import audit
 from store.schema import draft_edits, stories, story_members
-from store.stories import assign, create_story, refresh_story
-from storyloom.config import Config
+from store.stories import assign, create_story, merge_story, refresh_story
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,6 @@ def editor_shaped(conn: Connection, story_ids: set) -> set[int]:
     return {r[0] for r in conn.execute(q)}
 
 
-def _members(conn: Connection, story_id: Hashable, model: str) -> list[ArticleFeatures]:
-    from clustering.stage import load_features
-
-    ids = [
-        r[0]
-        for r in conn.execute(
-            select(story_members.c.article_id).where(story_members.c.story_id == story_id)
-        )
-    ]
-    return sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
-
-
 def _record(conn: Connection, cl: StreamingClusterer, ch: Change) -> None:
     detail = {
         "score": round(ch.score, 4),
@@ -62,18 +51,7 @@ def _record(conn: Connection, cl: StreamingClusterer, ch: Change) -> None:
         "reason": ch.reason,
     }
     if ch.kind == "merge":
-        moved = conn.execute(
-            update(story_members)
-            .where(story_members.c.story_id == ch.other)
-            .values(story_id=ch.story, assigned_at=utcnow())
-        ).rowcount
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == ch.other)
-            .values(status="merged", merged_into=ch.story, state=None, updated_at=utcnow())
-        )
-        refresh_story(conn, ch.story, state=cl.state(ch.story))
-        refresh_story(conn, ch.other)
+        moved = len(merge_story(conn, int(ch.story), int(ch.other), state=cl.state(ch.story)))
         audit(conn, None, "cluster.auto_merge", "story", ch.story, {"merged": ch.other, **detail})
         audit(
             conn, None, "cluster.auto_merged_into", "story", ch.other, {"into": ch.story, **detail}
@@ -125,7 +103,7 @@ def consolidate_stored(
         touched,
         apply=lambda ch: _record(conn, cl, ch),
         locked=locked,
-        members=lambda sid: _members(conn, sid, model),
+        members=lambda sid: member_features(conn, sid, model),
         new_story_id=new_story,
     )
 
@@ -133,8 +111,6 @@ def consolidate_stored(
 def run_consolidate(engine: Engine, config: Config, now: datetime | None = None) -> dict:
     """A pass over every live story (the `consolidate` command; the stage itself only
     revisits the stories it touched)."""
-    from clustering.stage import load_clusterer
-
     now = now or utcnow()
     cl = load_clusterer(engine, config, now - timedelta(hours=config.clustering.window_hours))
     with engine.begin() as conn:

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
-from clustering.stage import rebuild_state
+from clustering.stored import rebuild_state
+from core.config import Config
+from core.errors import InvalidInput, NotFound
 from store.db import utcnow
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
-from store.stories import assign, create_story, refresh_story
-from storyloom.config import Config
+from store.stories import assign, create_story, merge_story, refresh_story
 
 
 def _story(conn: Connection, story_id: int) -> Any:
     row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
     if row is None:
-        raise LookupError(f"no story with id {story_id}")
+        raise NotFound(f"no story with id {story_id}")
     if row.status == "merged":
-        raise ValueError(f"story {story_id} was merged into {row.merged_into}")
+        raise InvalidInput(f"story {story_id} was merged into {row.merged_into}")
     return row
 
 
@@ -42,12 +43,13 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
     )
 
 
-def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
-    """The story's clusterer state from its members now, so the next article sees it."""
-    from clustering.settings import ClusteringSettings
+def _rebuild(conn: Connection, story_id: int, config: Config) -> None:
+    """The story's clusterer state from its members now, so the next article sees it.
 
-    cfg = config.clustering if config else ClusteringSettings()
-    rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
+    With the configured [clustering] model: under any other, the members have no vectors and
+    the story would get no state and silently drop out of clustering.
+    """
+    rebuild_state(conn, story_id, config.clustering)
 
 
 def move_article(
@@ -55,13 +57,13 @@ def move_article(
     article_id: int,
     story_id: int,
     user_id: int | None,
-    config: Config | None = None,
+    config: Config,
 ) -> None:
     """Put one article in another story, for good."""
     with engine.begin() as conn:
         _story(conn, story_id)
         if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
-            raise LookupError(f"no article with id {article_id}")
+            raise NotFound(f"no article with id {article_id}")
         old = assign(conn, article_id, story_id, by="editor", user_id=user_id)
         for sid in {story_id, old} - {None}:
             _rebuild(conn, sid, config)
@@ -87,11 +89,11 @@ def move_article(
 
 
 def split_articles(
-    engine: Engine, article_ids: list[int], user_id: int | None, config: Config | None = None
+    engine: Engine, article_ids: list[int], user_id: int | None, config: Config
 ) -> int:
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
-        raise ValueError("choose at least one article to split off")
+        raise InvalidInput("choose at least one article to split off")
     with engine.begin() as conn:
         rows = conn.execute(
             select(
@@ -104,7 +106,7 @@ def split_articles(
             .order_by(articles.c.published_at)
         ).all()
         if len(rows) != len(set(article_ids)):
-            raise LookupError("some of the chosen articles do not exist")
+            raise NotFound("some of the chosen articles do not exist")
         new_id = create_story(conn, rows[0].title, rows[0].published_at)
         olds = set()
         for r in rows:
@@ -137,30 +139,16 @@ def split_articles(
 
 
 def merge_stories(
-    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config | None = None
+    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config
 ) -> None:
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:
-        raise ValueError("a story cannot be merged with itself")
+        raise InvalidInput("a story cannot be merged with itself")
     with engine.begin() as conn:
         _story(conn, keep_id)
         _story(conn, other_id)
-        moved = [
-            r[0]
-            for r in conn.execute(
-                select(story_members.c.article_id).where(story_members.c.story_id == other_id)
-            )
-        ]
-        for aid in moved:
-            assign(conn, aid, keep_id, by="editor", user_id=user_id)
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == other_id)
-            .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
-        )
+        moved = merge_story(conn, keep_id, other_id, by="editor", user_id=user_id)
         _rebuild(conn, keep_id, config)
-        refresh_story(conn, keep_id)
-        refresh_story(conn, other_id)
         _label(conn, user_id, "merge", keep_id, other=other_id, article_ids=moved)
         audit(
             conn,

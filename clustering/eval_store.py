@@ -20,12 +20,12 @@ from rich.console import Console
 from sqlalchemy import Engine, select
 
 from clustering.evaluate import LabelledItem, load_labelled, score_labels
+from core.config import Config
+from core.progress import progress_bars
 from store.articles import DONE, upsert_article
 from store.db import open_store
 from store.schema import story_members
-from storyloom.config import Config
-from storyloom.progress import progress_bars
-from storyloom.stage_progress import stage_progress
+from store.stage_progress import stage_progress
 
 logger = logging.getLogger(__name__)
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select
 
-from clustering.embed import bytes_to_vector, embed_input, get_embedder, vector_to_bytes
-from clustering.entities import entity_keys
-from clustering.state import ArticleFeatures
-from clustering.streaming import StreamingClusterer
+from clustering.consolidate_stage import consolidate_stored
+from clustering.embed import embed_input, get_embedder, vector_to_bytes
+from clustering.stored import load_clusterer, load_features
+from core.config import Config
 from store.articles import DONE, claim, finish, text_hash
 from store.db import aware, utcnow
-from store.schema import PENDING, analyses, articles, embeddings, sources, stories
+from store.schema import PENDING, articles, embeddings
 from store.stories import assign, create_story, refresh_story
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -77,61 +75,6 @@ def run_embed(engine: Engine, config: Config) -> dict[str, int]:
     return {"articles": seen, "embedded": computed}
 
 
-def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
-    """What the clusterer needs of each article: vector, title, entities, time, outlet."""
-    if not ids:
-        return {}
-    q = (
-        select(
-            articles.c.id,
-            articles.c.title,
-            articles.c.published_at,
-            articles.c.created_at,
-            func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name).label(
-                "outlet"
-            ),
-            embeddings.c.vector,
-            embeddings.c.dim,
-            analyses.c.data,
-        )
-        .select_from(
-            articles.join(
-                embeddings,
-                and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == model),
-            )
-            .outerjoin(sources, sources.c.id == articles.c.source_id)
-            .outerjoin(analyses, analyses.c.article_id == articles.c.id)
-        )
-        .where(articles.c.id.in_(ids))
-    )
-    out = {}
-    for r in conn.execute(q):
-        ents = (r.data or {}).get("entities", []) if r.data else []
-        published = aware(r.published_at or r.created_at)
-        out[r.id] = ArticleFeatures(
-            id=r.id,
-            vector=bytes_to_vector(r.vector, r.dim),
-            title=r.title or "",
-            entities=entity_keys((e["text"], e["label"]) for e in ents),
-            published=published,
-            source=r.outlet or "",
-        )
-    return out
-
-
-def load_clusterer(engine: Engine, config: Config, since: datetime) -> StreamingClusterer:
-    """A clusterer holding every story still live at `since` (from stored state)."""
-    clusterer = StreamingClusterer(config.clustering)
-    q = select(stories.c.id, stories.c.state).where(
-        stories.c.status != "merged",
-        stories.c.state.is_not(None),
-        stories.c.last_article_at >= since,
-    )
-    with engine.connect() as conn:
-        clusterer.add_stories({sid: state for sid, state in conn.execute(q)})
-    return clusterer
-
-
 def _oldest_pending(engine: Engine) -> datetime | None:
     stamp = func.coalesce(articles.c.published_at, articles.c.created_at)
     with engine.connect() as conn:
@@ -145,8 +88,6 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
     """Place every pending article, in publication order, in a live story or a new one;
     every `consolidate_every` placed articles, and at the end, consolidate the stories
     touched since the last pass (clustering/consolidate.py)."""
-    from clustering.consolidate_stage import consolidate_stored
-
     cfg = config.clustering
     oldest = _oldest_pending(engine)
     if oldest is None:
@@ -194,24 +135,3 @@ def run_cluster(engine: Engine, config: Config) -> dict[str, int]:
         "merged": sum(1 for c in changes if c.kind == "merge"),
         "split": sum(1 for c in changes if c.kind == "split"),
     }
-
-
-def rebuild_state(
-    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
-) -> dict[str, Any] | None:
-    """Recompute a story's clusterer state from its members (after an editor change)."""
-    from clustering.settings import ClusteringSettings
-    from clustering.state import story_state_from_articles
-    from store.schema import story_members
-
-    ids = [
-        r[0]
-        for r in conn.execute(
-            select(story_members.c.article_id).where(story_members.c.story_id == story_id)
-        )
-    ]
-    feats = sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
-    keep = keep_recent or ClusteringSettings().recent_members
-    state = story_state_from_articles(feats, keep) if feats else None
-    conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
-    return state

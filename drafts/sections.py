@@ -12,13 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
+from core.settings.lenses import UNLABELLED
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
-from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, word_count
-
-UNLABELLED = "unlabelled"
 
 
 def _trace(a: Article) -> dict[str, Any]:

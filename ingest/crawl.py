@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
+from core.aio import run_sync
+from core.config import Config
 from ingest.extract import extract_article
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
@@ -38,8 +40,6 @@ from store.articles import (
 )
 from store.db import utcnow
 from store.schema import article_urls, articles, sources
-from storyloom.aio import run_sync
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,8 @@ def _page_outcome(
     extracted = None
     why = None
     if res.ok:
-        extracted = extract_article(page_bytes(res.body, row["url"]), res.final_url, res.headers)
+        body = page_bytes(res.body, row["url"])
+        extracted = extract_article(body, res.final_url, res.headers, settings=config.crawler)
         if not extracted.text:
             why = f"no article text in the page ({res.content_type or 'unknown type'})"
     else:

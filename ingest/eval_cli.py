@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from core.aio import run_sync
+from core.config import Config
+from core.progress import progress
+from core.settings.crawler import CrawlerSettings
 from ingest.eval_extraction import evaluate, load_ground_truth
 from ingest.fetch import Fetcher
-from ingest.settings import CrawlerSettings
-from storyloom.aio import run_sync
-from storyloom.config import Config
-from storyloom.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,9 @@ async def _run(
                     raise RuntimeError(f"{res.error}: {res.detail}")
                 return res.body
 
-            return await evaluate(directory, fetch, workers=config.crawler.workers, ids=ids)
+            return await evaluate(
+                directory, fetch, settings=config.crawler, workers=config.crawler.workers, ids=ids
+            )
 
 
 @contextmanager

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from charset_normalizer import from_bytes
 from trafilatura import bare_extraction
 
+from core.settings.crawler import CrawlerSettings
 from ingest.langid import short_code
-from ingest.settings import CrawlerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -170,10 +170,15 @@ def extract_article(
     html: bytes | str,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
-    settings: CrawlerSettings | None = None,
+    *,
+    settings: CrawlerSettings,
 ) -> Extracted:
-    """Main text and metadata; empty text for non-HTML, empty or unparseable input."""
-    cfg = settings or CrawlerSettings()
+    """Main text and metadata; empty text for non-HTML, empty or unparseable input.
+
+    `settings` is required: the [crawler] extract_* keys must reach trafilatura from every
+    caller (crawl, add-url, the evaluation), not only from the ones that remember to pass them.
+    """
+    cfg = settings
     hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     if not html or not is_html(html, hdrs):
         return EMPTY

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.progress import progress
+from core.settings.crawler import CrawlerSettings
 from ingest.langid import detect_language
 from ingest.urls import canonical_url, region_from_host, url_host
 from ingest.validate import check_import_record
 from store.articles import DONE, PENDING, merge_duplicate_text, text_hash, upsert_article
 from store.schema import sources
-from storyloom.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +39,11 @@ class ImportReport:
 
 
 def _store(
-    engine: Engine, obj: dict[str, Any], source_ids: dict[str, int]
+    engine: Engine, obj: dict[str, Any], source_ids: dict[str, int], settings: CrawlerSettings
 ) -> tuple[int | None, bool]:
     """One line in its own transaction: (article id or None when tombstoned, created)."""
     text = obj["text"].strip()
-    lang, conf = detect_language(text, obj.get("lang"))
+    lang, conf = detect_language(text, obj.get("lang"), settings)
     region = obj.get("region") or region_from_host(url_host(obj["url"]))
     digest = text_hash(text)
     with engine.begin() as conn:
@@ -75,8 +76,11 @@ def _db_reason(exc: SQLAlchemyError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def import_jsonl(engine: Engine, path: Path) -> ImportReport:
-    """Import every valid line of `path`; one transaction per line so a bad one costs nothing."""
+def import_jsonl(engine: Engine, path: Path, settings: CrawlerSettings) -> ImportReport:
+    """Import every valid line of `path`; one transaction per line so a bad one costs nothing.
+
+    `settings` ([crawler]) decides language identification, as for crawled pages.
+    """
     report = ImportReport()
     with engine.connect() as conn:
         source_ids = {n: i for i, n in conn.execute(select(sources.c.id, sources.c.name))}
@@ -93,7 +97,7 @@ def import_jsonl(engine: Engine, path: Path) -> ImportReport:
                 continue
             report.warnings.extend((line_no, note) for note in cleaned.notes)
             try:
-                aid, created = _store(engine, cleaned.values, source_ids)
+                aid, created = _store(engine, cleaned.values, source_ids, settings)
             except SQLAlchemyError as e:
                 logger.warning("import line refused by the store", extra={"line": line_no})
                 report.errors.append((line_no, f"the store refused it: {_db_reason(e)}"))

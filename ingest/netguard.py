@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from core.netaddr import split_entry
+
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -40,34 +42,6 @@ class GuardError(Exception):
         super().__init__(detail)
         self.code = code
         self.detail = detail
-
-
-def split_entry(raw: str) -> tuple[str, int | None]:
-    """An allow_hosts entry as (host, port or None for any port); ValueError when malformed.
-
-    Forms: `name`, `name:port`, `1.2.3.4`, `1.2.3.4:port`, `10.0.0.0/8`, `10.0.0.0/8:port`,
-    `::1`, `[::1]`, `[::1]:port` (an IPv6 address with a port needs the brackets).
-    """
-    entry = raw.strip().lower()
-    if not entry:
-        raise ValueError("empty allow_hosts entry")
-    host, port = entry, None
-    if entry.startswith("["):
-        inside, sep, rest = entry[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"allow_hosts entry {raw!r}: expected [IPv6] or [IPv6]:port")
-        host, port_text = inside, rest[1:] if rest else None
-    elif entry.count(":") == 1:
-        host, port_text = entry.split(":")
-    else:
-        port_text = None
-    if port_text is not None:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"allow_hosts entry {raw!r}: port must be 1-65535")
-        port = int(port_text)
-    if not host:
-        raise ValueError(f"allow_hosts entry {raw!r} has no host")
-    return host.rstrip("."), port
 
 
 @dataclass(frozen=True)

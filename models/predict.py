@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
+from core.config import Config
 from models.errors import ArtifactError
 from models.registry import load_version, set_note
 from models.takes import load_takes
 from store.db import utcnow
-from store.queries import latest_labels, lens_of
-from store.schema import DONE, articles, labels, lens_predictions, sources, stories, story_members
-from storyloom.config import Config
+from store.schema import DONE, articles, labels, lens_predictions, stories, story_members
+from store.takes import take_lenses
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ def _refused(engine: Engine, active: dict[str, Any], exc: ArtifactError) -> str:
         "active lens model refused", extra={"version": active["version"], "error": str(exc)}
     )
     return msg
-
-
-def _shown(lens: str | None, conf: float | None, min_conf: float) -> str | None:
-    return lens if lens is not None and conf is not None and conf >= min_conf else None
 
 
 def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> dict[str, Any]:
@@ -81,18 +77,13 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
         if not rows:
             break
         after = rows[-1][0]
-        before = {aid: _shown(lens, conf, settings.min_confidence) for aid, lens, conf in rows}
         takes = load_takes(engine, config, [r[0] for r in rows])
         if not takes.ids:
             continue
         preds = model.predict(takes.texts, embeddings=takes.embeddings)
         now = utcnow()
-        moved = [
-            aid
-            for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
-            if before.get(aid) != _shown(lens, conf, settings.min_confidence)
-        ]
         with engine.begin() as conn:
+            before = take_lenses(conn, takes.ids, settings.min_confidence)
             conn.execute(
                 delete(lens_predictions).where(lens_predictions.c.article_id.in_(takes.ids))
             )
@@ -109,7 +100,9 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
                     for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
                 ],
             )
-            if moved:
+            shown = take_lenses(conn, takes.ids, settings.min_confidence)
+            moved = [a for a in takes.ids if shown[a]["lens"] != before[a]["lens"]]
+            if moved:  # the lens a take shows changed: its story's draft is rebuilt
                 story_ids = select(story_members.c.story_id).where(
                     story_members.c.article_id.in_(moved)
                 )
@@ -174,37 +167,13 @@ def queue_by_uncertainty(
     return sorted(rows, key=lambda r: (-r["uncertainty"], r["article_id"]))
 
 
-def take_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
-    """Each take's shown lens with its provenance, via store.queries.lens_of (as drafts use).
+def shown_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
+    """Each take's shown lens with its provenance, by the one rule (store/takes.py).
 
     Values: {"lens", "provenance": editor|model|source|none, "confidence", "model_version"}.
     """
-    if not article_ids:
-        return {}
-    q = (
-        select(
-            articles.c.id,
-            sources.c.default_lens,
-            lens_predictions.c.lens,
-            lens_predictions.c.confidence,
-            lens_predictions.c.model_version,
-        )
-        .select_from(
-            articles.outerjoin(sources, sources.c.id == articles.c.source_id).outerjoin(
-                lens_predictions, lens_predictions.c.article_id == articles.c.id
-            )
-        )
-        .where(articles.c.id.in_(article_ids))
-    )
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-        given = latest_labels(conn, list(article_ids))
-    out = {}
-    for aid, default, lens, conf, version in rows:
-        info = lens_of(given.get(aid), lens, conf, version, default, config.lenses.min_confidence)
-        info.setdefault("model_version", None)
-        out[aid] = info
-    return out
+        return take_lenses(conn, list(article_ids), config.lenses.min_confidence)
 
 
 def prediction_counts(engine: Engine) -> dict[str, int]:
@@ -220,6 +189,6 @@ __all__ = [
     "predict_missing",
     "prediction_counts",
     "queue_by_uncertainty",
-    "take_lenses",
+    "shown_lenses",
     "uncertainty",
 ]

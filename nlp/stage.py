@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
+from core.config import Config
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
 from store.articles import DONE, ERROR, SKIPPED, claim, finish, text_hash
 from store.db import utcnow
 from store.schema import analyses, articles
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,13 +21,15 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from core.config import Config
+from core.errors import StoryloomError, http_status
+from models.background import BackgroundRetrain
 from review import api, health, metrics, pages, pages_ops
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
 from review.clientaddr import parse_networks
 from review.queue_cache import ClearOnWrite, QueueCache
 from review.security import LoginLimiter, SecurityHeadersMiddleware, safe_url
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.metrics_registry = metrics.metrics_registry(engine)
     app.state.models_installed = None
     app.state.queue_cache = QueueCache(settings.queue_cache_s)
-    app.state.retrain = {"running": False, "result": None, "error": None}
-    app.state.retrain_lock = threading.Lock()
+    app.state.retrainer = BackgroundRetrain(engine, config)
 
     secret = settings.secret_key or secrets.token_urlsafe(32)
     if not settings.secret_key:
@@ -119,5 +119,10 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
         if wants_html and not request.url.path.startswith("/api/"):
             return render(request, "error.html", status_code=exc.status_code, error=exc)
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(StoryloomError)
+    async def _storyloom_errors(request: Request, exc: StoryloomError) -> Response:
+        """An expected error raised outside `service()`: the same one mapping (core/errors)."""
+        return await _errors(request, HTTPException(http_status(exc), str(exc)))
 
     return app

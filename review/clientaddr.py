@@ -9,20 +9,8 @@ not itself a trusted proxy is the one that connected to them.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
-    """`trusted_proxies` entries (addresses or CIDR networks); ValueError names a bad one."""
-    out = []
-    for e in entries:
-        try:
-            out.append(ipaddress.ip_network(e.strip(), strict=False))
-        except ValueError:
-            raise ValueError(f"trusted proxy {e!r} is not an IP address or CIDR network") from None
-    return tuple(out)
+from core.netaddr import Network, parse_networks
 
 
 def _trusted(addr: str, proxies: tuple[Network, ...]) -> bool:

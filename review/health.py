@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
+from core.config import Config
 from store.db import alembic_config
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -62,9 +62,10 @@ def check_installed_models(config: Config) -> dict[str, str]:
 def check_lens_model(engine: Engine, config: Config) -> str:
     """The active lens model loads (hash-checked; the registry caches it)."""
     from models.errors import ArtifactError
-    from models.registry import active_row, load_version
+    from models.registry import load_version
+    from store.takes import active_model
 
-    row = active_row(engine)
+    row = active_model(engine)
     if row is None:
         return "ok (no model yet: takes use the source's default lens)"
     try:

@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.stagetime import STAGE_SECONDS
 from store.opsstats import (
     article_status_counts,
     fetch_outcome_totals,
@@ -27,7 +28,6 @@ from store.opsstats import (
     queue_stats,
     story_counts,
 )
-from storyloom.stagetime import STAGE_SECONDS
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

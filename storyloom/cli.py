@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,27 +17,41 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from review.cli import user_app
-from storyloom.config import Config, ConfigError, iter_settings, load_config
-from storyloom.logs import apply_settings, setup_logging
+from core.config import Config, ConfigError, iter_settings, load_config
+from core.context import CommandContext
+from core.errors import StoryloomError, describe, exit_code
+from core.logs import apply_settings, setup_logging
+
+
+class _ReportErrors(TyperGroup):
+    """Every command's StoryloomError is reported here, one way: its code and message on
+    stderr, its exit code (core/errors.py). Anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoryloomError as e:
+            err.print(f"[bold red]Error[/] {escape(describe(e))}", soft_wrap=True)
+            raise typer.Exit(exit_code(e)) from None
+
 
 app = typer.Typer(
+    cls=_ReportErrors,
     help="storyloom: finds the stories news outlets share and drafts a page per story.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 eval_app = typer.Typer(help="Measure quality and speed on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
-
-_state: dict[str, Any] = {"config_path": None}
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -51,23 +64,23 @@ def main(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
 ) -> None:
-    _state.update(config_path=config, log_level=log_level, log_json=log_json)
-    if config is not None:  # sub-commands that load the config themselves see it too
-        os.environ["STORYLOOM_CONFIG"] = str(config)
+    def load(path: Path | None) -> Config:
+        return _load(path, log_level=log_level, log_json=log_json)
+
+    ctx.obj = CommandContext(config_path=config, load_config=load, open_engine=get_engine)
     setup_logging(log_level, json_lines=log_json)
 
 
-def get_config() -> Config:
+def _load(path: Path | None, *, log_level: str = "info", log_json: bool = False) -> Config:
+    """The validated config; a bad one is reported here, once, for every command.
+
+    Logging follows the loaded `[logging]` section from here on (the flags win)."""
     try:
-        config = load_config(_state["config_path"])
+        config = load_config(path)
     except ConfigError as e:
         err.print(f"[bold red]Configuration error[/]: {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    apply_settings(
-        config.logging,
-        cli_level=_state.get("log_level") or "info",
-        cli_json=bool(_state.get("log_json")),
-    )
+    apply_settings(config.logging, cli_level=log_level, cli_json=log_json)
     return config
 
 
@@ -82,21 +95,22 @@ def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
 
 
 @app.command()
-def init() -> None:
+def init(ctx: typer.Context) -> None:
     """Create or migrate the database and register the configured sources."""
-    config = get_config()
+    config = ctx.obj.config()
     get_engine(config)
     console.print(f"database ready at {config.storage.url} with {len(config.sources)} sources")
 
 
 @app.command("config")
 def show_config(
+    ctx: typer.Context,
     settings: Annotated[
         bool, typer.Option("--settings", help="List every setting with its help.")
     ] = False,
 ) -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    config = get_config()
+    config = ctx.obj.config()
     if settings:
         for key, help_ in iter_settings():
             console.print(f"[bold]{key}[/]  {help_}")
@@ -109,12 +123,13 @@ def show_config(
 
 @app.command()
 def crawl(
+    ctx: typer.Context,
     once: Annotated[
         bool, typer.Option("--once", help="One pass over due sources, then exit.")
     ] = False,
 ) -> None:
     """Poll every source on its schedule and process what arrives, until SIGTERM/SIGINT."""
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     if once:
         from storyloom.pipeline import run_once
@@ -122,28 +137,28 @@ def crawl(
         out = run_once(engine, config, progress=True)
         console.print_json(json.dumps(out, default=str))
         return
-    from ingest.daemon import run_daemon
+    from storyloom.daemon import run_daemon
 
     run_daemon(engine, config)
 
 
 @app.command()
-def process() -> None:
+def process(ctx: typer.Context) -> None:
     """Run NLP, embeddings, clustering, lens predictions and drafts over pending rows."""
     from storyloom.pipeline import process as run
 
-    config = get_config()
+    config = ctx.obj.config()
     console.print_json(json.dumps(run(get_engine(config), config, progress=True), default=str))
 
 
 @app.command()
-def consolidate() -> None:
+def consolidate(ctx: typer.Context) -> None:
     """Merge converged and split drifted live stories now (the cluster stage also does
     this every `consolidate_every` articles); each change is logged with its reason."""
     from clustering.consolidate_stage import run_consolidate
-    from storyloom.progress import progress
+    from core.progress import progress
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     # one transaction over every live story: the bar is the pass, with its time
     with progress("consolidating live stories", total=1, unit="passes") as bar:
@@ -154,6 +169,7 @@ def consolidate() -> None:
 
 @app.command()
 def stories(
+    ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="open, approved or merged.")] = None,
     sort: Annotated[str, typer.Option(help="recency, sources or regions.")] = "recency",
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
@@ -161,8 +177,14 @@ def stories(
     """List stories, newest first."""
     from store.queries import list_stories
 
-    config = get_config()
-    rows = list_stories(get_engine(config), status=status, sort=sort, limit=limit)
+    config = ctx.obj.config()
+    rows = list_stories(
+        get_engine(config),
+        status=status,
+        sort=sort,
+        limit=limit,
+        min_confidence=config.lenses.min_confidence,
+    )
     table = Table("id", "slug", "articles", "outlets", "regions", "status", "last article")
     for r in rows:
         table.add_row(
@@ -189,13 +211,14 @@ def _story_id(engine, story: str) -> int:  # noqa: ANN001
 
 @app.command()
 def draft(
+    ctx: typer.Context,
     story: Annotated[str, typer.Argument(help="Story id or slug.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
 ) -> None:
     """Print a story's draft, with the editor's edits."""
     from drafts.stage import current_draft, render_json, render_markdown
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     d = current_draft(engine, config, _story_id(engine, story))
     if d is None:
@@ -207,6 +230,7 @@ def draft(
 
 @app.command()
 def export(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
     status: Annotated[str, typer.Option(help="Story status to export.")] = "approved",
     since: Annotated[
@@ -217,7 +241,7 @@ def export(
     """Write stories (approved by default) one file each."""
     from drafts.stage import export_stories
 
-    config = get_config()
+    config = ctx.obj.config()
     paths = export_stories(
         get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out, progress=True
     )
@@ -226,6 +250,7 @@ def export(
 
 @app.command()
 def analyse(
+    ctx: typer.Context,
     article_id: Annotated[int, typer.Argument(help="Article id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
 ) -> None:
@@ -233,7 +258,7 @@ def analyse(
     from nlp.report import format_analysis
     from nlp.stage import analyse_article
 
-    config = get_config()
+    config = ctx.obj.config()
     try:
         row = analyse_article(get_engine(config), config, article_id)
     except LookupError as e:
@@ -247,6 +272,7 @@ def analyse(
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help="JSON Lines: url, text, [title, published, source, region, lang]."),
@@ -255,8 +281,8 @@ def import_(
     """Load archived articles without fetching; bad lines are reported and skipped."""
     from ingest.importer import import_jsonl
 
-    config = get_config()
-    report = import_jsonl(get_engine(config), file)
+    config = ctx.obj.config()
+    report = import_jsonl(get_engine(config), file, config.crawler)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
     for line_no, note in report.warnings:
@@ -269,6 +295,7 @@ def import_(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address (default from [review]).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from [review]).")] = None,
 ) -> None:
@@ -277,7 +304,7 @@ def serve(
 
     from review.app import create_app
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     uvicorn.run(
         create_app(config, engine),
@@ -291,6 +318,7 @@ def serve(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     serve_ui: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the UI after.")
     ] = True,
@@ -300,7 +328,7 @@ def demo(
     from storyloom.demo import DEMO_USER, ensure_demo_user, sample_port
     from storyloom.pipeline import run_once
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     port = sample_port(config)
     if port is None:
@@ -313,13 +341,14 @@ def demo(
     password = ensure_demo_user(engine)
     if password:
         console.print(f"[bold]log in as {DEMO_USER!r} with password {password!r}[/] (admin)")
-    stories(status=None, sort="sources", limit=20)
+    stories(ctx, status=None, sort="sources", limit=20)
     if serve_ui:
-        serve(host=None, port=None)
+        serve(ctx, host=None, port=None)
 
 
 @eval_app.command("extraction")
 def eval_extraction(
+    ctx: typer.Context,
     directory: Annotated[
         Path, typer.Argument(help="Benchmark folder with html/ and ground-truth.json.")
     ],
@@ -328,7 +357,7 @@ def eval_extraction(
     """Token precision/recall/F1 of article extraction, pages fetched through the real fetcher."""
     from ingest.eval_cli import run_extraction_eval
 
-    config = get_config()
+    config = ctx.obj.config()
     if not (directory / "ground-truth.json").is_file():
         err.print(f"{escape(str(directory))}: no ground-truth.json here (need html/ and it)")
         raise typer.Exit(2)
@@ -338,6 +367,7 @@ def eval_extraction(
 
 @eval_app.command("clustering")
 def eval_clustering(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help="UCI-style CSV or JSONL (id,title,text,published,source,cluster)."),
@@ -351,7 +381,7 @@ def eval_clustering(
     from clustering.eval_store import run_clustering_eval
     from clustering.evaluate import LabelledFileError
 
-    config = get_config()
+    config = ctx.obj.config()
     try:
         res = run_clustering_eval(file, config, progress=not as_json)
     except LabelledFileError as e:
@@ -375,13 +405,19 @@ def _print_eval(res: dict[str, Any], as_json: bool) -> None:
 
 
 def _register_stage_commands() -> None:
-    """Stages own their commands (sources, retrain, …); each module adds its own."""
+    """Stages own their commands (sources, retrain, user, …); each module adds its own.
+
+    Their commands get config and store from `ctx.obj` (a CommandContext set in `main`),
+    so no stage imports this module back.
+    """
     from ingest.cli import register as register_ingest
     from models.cli import register as register_models
+    from review.cli import register as register_review
     from storyloom.ops_cli import register as register_ops
 
     register_ingest(app)
     register_models(app)
+    register_review(app)
     register_ops(app)
 
 

@@ -14,6 +14,7 @@ console = Console()
 
 
 def articles(
+    ctx: typer.Context,
     failed: Annotated[
         bool, typer.Option("--failed", help="Articles a stage gave up on, with the reason.")
     ] = False,
@@ -25,12 +26,11 @@ def articles(
 ) -> None:
     """List articles; `--failed` shows refused or failed ones (guard, robots, HTTP, no text)."""
     from store.failed import count_failed, failed_articles
-    from storyloom.cli import get_config, get_engine
 
     if not failed:
         console.print("only `storyloom articles --failed` exists so far; see `storyloom stories`")
         raise typer.Exit(2)
-    engine = get_engine(get_config())
+    _, engine = ctx.obj.store()
     rows = failed_articles(engine, limit=limit, single_only=single)
     if as_json:
         for r in rows:

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from storyloom.config import Config
-from storyloom.progress import progress_bars
-from storyloom.stage_progress import stage_progress
-from storyloom.stagetime import timed
+from core.config import Config
+from core.progress import progress_bars
+from core.stagetime import timed
+from store.stage_progress import stage_progress
 
 logger = logging.getLogger(__name__)
 

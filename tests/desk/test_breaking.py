@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from review.settings import ReviewSettings
+from core.settings.review import ReviewSettings
 from store.queries import count_stories, list_stories
 from store.velocity import BreakingRule, story_velocity, velocity_at
 from tests.desk.uci import load_uci, store_uci
@@ -71,12 +71,14 @@ def test_queue_sorts_and_filters_by_velocity(uci) -> None:  # noqa: ANN001
     at = data[gold][0]["published"] + timedelta(hours=1)
     with engine.connect() as conn:
         v = velocity_at(conn, _rule(), at)
-    rows = list_stories(engine, sort="velocity", velocity=v, limit=200)
+    rows = list_stories(engine, sort="velocity", velocity=v, limit=200, min_confidence=0.5)
     speeds = [r["velocity"] for r in rows]
     assert speeds == sorted(speeds, reverse=True)
     assert rows[0]["id"] == ids[gold] and rows[0]["breaking"]
-    only = list_stories(engine, sort="velocity", velocity=v, breaking=True, limit=200)
+    only = list_stories(
+        engine, sort="velocity", velocity=v, breaking=True, limit=200, min_confidence=0.5
+    )
     assert only and all(r["breaking"] for r in only)
     assert {r["id"] for r in only} == {r["id"] for r in rows if r["breaking"]}
-    assert count_stories(engine, velocity=v, breaking=True) == len(only)
+    assert count_stories(engine, velocity=v, breaking=True, min_confidence=0.5) == len(only)
     assert len(only) < len(rows)

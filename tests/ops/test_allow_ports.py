@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core.aio import run_sync
+from core.config import ConfigError, load_config
+from core.settings.crawler import CrawlerSettings
 from ingest.fetch import Fetcher
 from ingest.netguard import AllowList, GuardError, check_url, split_entry
-from ingest.settings import CrawlerSettings
-from storyloom.aio import run_sync
-from storyloom.config import ConfigError, load_config
 from tests.ingest.conftest import FAST_CRAWLER
 from tests.localserver import LocalServer
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from core.settings.crawler import CrawlerSettings
 from ingest.importer import import_jsonl
 from store.schema import articles
 
+CRAWLER = CrawlerSettings()
 TEXT = "Port workers in Rotterdam began a strike on Monday over pay and conditions. " * 3
 
 
@@ -44,7 +46,7 @@ def test_bad_types_are_reported_per_line_and_the_rest_imported(engine, tmp_path)
         json.dumps([1, 2]),
         _good(4),
     ]
-    report = import_jsonl(engine, _write(tmp_path, lines))
+    report = import_jsonl(engine, _write(tmp_path, lines), CRAWLER)
     errors = dict(report.errors)
     assert set(errors) == {2, 4, 6, 7}, report.errors
     assert "'source'" in errors[2] and "dict" in errors[2]
@@ -68,7 +70,7 @@ def test_lone_surrogates_and_nul_are_removed_and_said(engine, tmp_path) -> None:
         json.dumps({"url": "https://news.example/nul", "text": TEXT + "\x00 hidden NUL."}),
         _good(9),
     ]
-    report = import_jsonl(engine, _write(tmp_path, lines))
+    report = import_jsonl(engine, _write(tmp_path, lines), CRAWLER)
     assert report.errors == []
     assert report.created == 3
     rows = _stored(engine)
@@ -89,7 +91,7 @@ def test_a_database_error_on_one_line_names_the_line(pg_engine, tmp_path) -> Non
         json.dumps({"url": "https://news.example/r", "text": TEXT, "region": "R" * 40}),
         _good(5),
     ]
-    report = import_jsonl(pg_engine, _write(tmp_path, lines))
+    report = import_jsonl(pg_engine, _write(tmp_path, lines), CRAWLER)
     assert [n for n, _ in report.errors] == [1]
     assert "the store refused it" in report.errors[0][1]
     assert set(_stored(pg_engine)) == {"https://news.example/5"}

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from storyloom.progress import progress_bars, watch
+from core.progress import progress_bars, watch
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Port workers in Rotterdam began a strike on Monday over pay and conditions. " * 3
@@ -40,7 +40,7 @@ def _env() -> dict[str, str]:
 
 
 def test_log_mode_reports_rate_and_eta_and_the_end(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="storyloom.progress")
+    caplog.set_level(logging.INFO, logger="core.progress")
     with progress_bars(log_every_s=0.0) as bars:  # pytest's stderr is no terminal
         assert bars.mode == "log"
         t = bars.add_task("importing", total=10, unit="lines")
@@ -53,7 +53,7 @@ def test_log_mode_reports_rate_and_eta_and_the_end(caplog) -> None:
 
 
 def test_watch_counts_a_stage_down_from_the_store(caplog) -> None:
-    caplog.set_level(logging.INFO, logger="storyloom.progress")
+    caplog.set_level(logging.INFO, logger="core.progress")
     left = [6]
     with progress_bars(log_every_s=0.0) as bars, watch(bars, "nlp", 6, lambda: left[0]):
         for _ in range(6):
@@ -115,7 +115,7 @@ def test_json_logs_on_the_setting(tmp_path) -> None:
     done = by_msg["import finished"]
     assert done["logger"] == "ingest.importer" and done["level"] == "info"
     assert done["n_created"] == 3 and done["bad"] == 1 and "ts" in done
-    progress = [r for r in records if r["logger"] == "storyloom.progress"]
+    progress = [r for r in records if r["logger"] == "core.progress"]
     assert progress and progress[-1]["task"] == "importing" and "finished in" in progress[-1]["msg"]
     # the rest of stderr is the command's own report (bad lines), not log records
     others = [ln for ln in res.stderr.splitlines() if ln and not ln.startswith("{")]

@@ -11,8 +11,8 @@ import json
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from core.aio import run_sync
 from ingest.pages import fetch_pending, queue_urls
-from storyloom.aio import run_sync
 from storyloom.cli import app as cli_app
 from tests.ingest.conftest import make_config
 from tests.localserver import LocalServer

@@ -12,11 +12,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, update
 
+from core.stagetime import timed
 from ingest.crawl import crawl_once
 from review.app import create_app
 from store.db import make_engine, migrate
 from store.schema import sources
-from storyloom.stagetime import timed
 from tests.ingest.conftest import RSS_HEADERS, article_html, make_config, register, rss
 from tests.localserver import LocalServer
 from tests.review.conftest import LiveServer

@@ -2,7 +2,7 @@
 
 from pydantic import Field, field_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class CrawlerSettings(Section):
@@ -58,7 +58,7 @@ class CrawlerSettings(Section):
     @field_validator("allow_hosts")
     @classmethod
     def _allow_entries(cls, value: list[str]) -> list[str]:
-        from ingest.netguard import split_entry  # the guard's own parser: one reading
+        from core.netaddr import split_entry  # the guard's own parser: one reading
 
         for entry in value:
             split_entry(entry)
@@ -89,7 +89,7 @@ class CrawlerSettings(Section):
         description="A claimed page fetch blocks other workers this long; after a crash its "
         "pages come back after it. Keep it above total_timeout_s plus extraction time.",
     )
-    # --- the daemon (ingest/daemon.py) ---
+    # --- the daemon (storyloom/daemon.py) ---
     daemon_tick_s: float = Field(
         1.0, gt=0, description="How often the daemon looks for due sources and pending pages."
     )

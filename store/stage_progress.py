@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
+from core.progress import Bars, watch
 from store.opsstats import claimable
-from storyloom.progress import Bars, watch
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class LogSettings(Section):

@@ -2,7 +2,7 @@
 
 from pydantic import Field, field_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class StorageSettings(Section):

@@ -2,7 +2,7 @@
 
 from pydantic import Field, field_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class ReviewSettings(Section):
@@ -32,7 +32,7 @@ class ReviewSettings(Section):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        from review.clientaddr import parse_networks
+        from core.netaddr import parse_networks  # the login limit's own parser
 
         parse_networks(value)
         return value
