@@ -26,10 +26,12 @@ def _recent(engine: Engine, ids: list[int], minutes_apart: int = 10) -> None:
 
 
 def test_story_page_draws_the_timeline_and_the_json_carries_it(store, editor) -> None:  # noqa: ANN001
-    client, _ = editor
+    client, token = editor
     items = news_items("Port strike")
     items[1]["outlet"] = '<script>alert("x")</script> Herald'
     sid, ids = add_story(store, "Port strike", items)
+    r = client.post(f"/stories/{sid}/redraft", headers={"X-CSRF-Token": token})
+    assert r.status_code in (200, 303), r.text  # the draft the JSON carries
     page = client.get(f"/stories/{sid}").text
     svg = re.search(r'<svg class="timeline-chart".*?</svg>', page, re.S)
     assert svg, "no timeline chart on the story page"
