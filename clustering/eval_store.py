@@ -21,9 +21,11 @@ from sqlalchemy import Engine, select
 
 from clustering.evaluate import LabelledItem, load_labelled, score_labels
 from core.config import Config
+from core.progress import progress_bars
 from store.articles import DONE, upsert_article
 from store.db import open_store
 from store.schema import story_members
+from store.stage_progress import stage_progress
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +62,14 @@ def predicted_stories(engine: Engine, ids: Sequence[int]) -> dict[int, int]:
 
 
 @contextmanager
-def _step(console: Console | None, label: str, seconds: dict[str, float]) -> Iterator[None]:
+def _step(
+    console: Console | None, label: str, seconds: dict[str, float], engine: Engine
+) -> Iterator[None]:
+    """Time one step; with a console, the shared progress bar counts its rows down."""
     started = time.perf_counter()
-    if console is None:
+    with progress_bars(console is not None) as bars, stage_progress(bars, engine, label):
         yield
-    else:
-        with console.status(f"{label}…"):
-            yield
+    if console is not None:
         console.log(f"{label}: {time.perf_counter() - started:.1f} s")
     seconds[label] = round(time.perf_counter() - started, 2)
 
@@ -87,10 +90,10 @@ def evaluate_items(
     with tempfile.TemporaryDirectory(prefix="storyloom-eval-") as tmp:
         engine = open_store(f"sqlite:///{Path(tmp) / 'eval.db'}")
         try:
-            with _step(console, "store", seconds):
+            with _step(console, "store", seconds, engine):
                 gold = insert_items(engine, items)
             for name, stage in stages:
-                with _step(console, name, seconds):
+                with _step(console, name, seconds, engine):
                     stage(engine, config)
             pred = predicted_stories(engine, list(gold))
         finally:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from core.errors import ConfigError
+from core.logs import LogSettings
 from core.settings.clustering import ClusteringSettings
 from core.settings.crawler import CrawlerSettings
 from core.settings.drafts import DraftSettings
@@ -55,6 +56,7 @@ class Config(Section):
     drafts: DraftSettings = Field(default_factory=DraftSettings)
     lenses: LensSettings = Field(default_factory=LensSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    logging: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:

@@ -1,4 +1,9 @@
-"""Logging: readable lines for people, one JSON object per line for the daemon's collectors."""
+"""Logging: readable lines for people, one JSON object per line for a log shipper.
+
+`[logging] format = "json"` (or STORYLOOM_LOGGING__FORMAT=json, or `--log-json`) makes every
+line, uvicorn's and the progress helper's included, a JSON object with ts, level, logger,
+msg and the record's extra fields, so Loki/Vector/Filebeat need no parsing rules.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,21 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from core.settings_base import Section
+
+
+class LogSettings(Section):
+    format: Literal["text", "json"] = Field(
+        "text", description="text: readable lines; json: one JSON object per line (shippers)."
+    )
+    level: Literal["debug", "info", "warning", "error"] | None = Field(
+        None, description="Log level; unset means the --log-level option (default info)."
+    )
+
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -21,7 +41,8 @@ class JsonFormatter(logging.Formatter):
         out.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str)
+        # a lone surrogate in a message must not cost the line: JSON escapes it
+        return json.dumps(out, default=str, ensure_ascii=True)
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -59,3 +80,9 @@ def setup_logging(level: str = "info", *, json_lines: bool = False) -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "sentence_transformers", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def apply_settings(settings: LogSettings, *, cli_level: str, cli_json: bool) -> None:
+    """Re-apply logging once the configuration is loaded: the CLI flag or the setting."""
+    json_lines = cli_json or settings.format == "json"
+    setup_logging(settings.level or cli_level, json_lines=json_lines)

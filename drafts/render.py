@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from drafts.mdsafe import escape, safe_link, unescape
+
 NONE_YET = "_None yet._"
 SUGGESTION = "*Suggestion:* "
 CONFLICT = " **[conflict: sources disagree]**"
@@ -26,22 +28,23 @@ _LIST_SEP = "; "
 _LANG_MARK = re.compile(r"^\[(?P<lang>[a-z]{2,3}(?:-[A-Za-z]+)?)\] (?P<rest>.*)$")
 
 
-def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("]", "\\]")
-
-
-def _unesc(s: str) -> str:
-    return re.sub(r"\\(.)", r"\1", s)
-
-
 def _one_line(s: str | None) -> str:
     return re.sub(r"\s+", " ", s or "").strip()
 
 
+def _md(s: str | None) -> str:
+    """One line of untrusted text as safe Markdown (drafts/mdsafe.py)."""
+    return escape(_one_line(s))
+
+
+def _md_list(values: list[str]) -> str:
+    return _LIST_SEP.join(map(escape, values)) or "none"
+
+
 def _traced(text: str, source: str | None, url: str | None) -> str:
-    line = _one_line(text)
+    line = _md(text)
     if source or url:
-        line += f" ([{_esc(source or '')}](<{url or ''}>))"
+        line += f" ([{escape(source or '')}](<{safe_link(url) or ''}>))"
     return line
 
 
@@ -53,10 +56,10 @@ def _lang_mark(x: dict[str, Any]) -> str:
 def render_markdown(draft: dict[str, Any]) -> str:
     """The page in the issue's layout; empty sections say so instead of vanishing."""
     m = draft["meta"]
-    out = [f"# {_one_line(draft['headline'])}", f"> {_one_line(draft['dek'])}"]
+    out = [f"# {_md(draft['headline'])}", f"> {_md(draft['dek'])}"]
     out.append(
-        f"**Meta:** type: {m['type']} · date: {m['date'] or 'unknown'} · "
-        f"heads: {_LIST_SEP.join(m['heads']) or 'none'} · {m['n_takes']} takes · "
+        f"**Meta:** type: {_md(m['type'])} · date: {_md(m['date']) or 'unknown'} · "
+        f"heads: {_md_list(m['heads'])} · {m['n_takes']} takes · "
         f"{m['n_lenses']} lenses · {m['n_regions']} regions"
         + (f" · languages: {', '.join(m['languages'])}" if m.get("languages") else "")
     )
@@ -71,10 +74,7 @@ def render_markdown(draft: dict[str, Any]) -> str:
     )
     section(
         "By the numbers",
-        [
-            f"- {_one_line(x['display'])}{CONFLICT if x['conflict'] else ''}"
-            for x in draft["numbers"]
-        ],
+        [f"- {_md(x['display'])}{CONFLICT if x['conflict'] else ''}" for x in draft["numbers"]],
     )
     for key, title in (("why", "Why it matters"), ("watch", "What to watch")):
         section(
@@ -90,25 +90,25 @@ def render_markdown(draft: dict[str, Any]) -> str:
     if not draft["takes"]:
         out.append(NONE_YET)
     for g in draft["takes"]:
-        out.append(f"### {g['lens']}")
+        out.append(f"### {escape(g['lens'])}")
         for it in g["items"]:
-            out.append(
-                f"- **{it['outlet']}** ({it['region']}, {it['lang']}) — {_one_line(it['sentence'])}"
-            )
+            who = f"**{escape(it['outlet'])}** ({escape(it['region'])}, {escape(it['lang'])})"
+            out.append(f"- {who} — {_md(it['sentence'])}")
             q = it.get("quote")
             if q:
-                speaker = f" — {_one_line(q['speaker'])}" if q.get("speaker") else ""
-                out.append(f'  > "{_one_line(q["text"])}"{speaker}')
+                speaker = f" — {_md(q['speaker'])}" if q.get("speaker") else ""
+                out.append(f'  > "{_md(q["text"])}"{speaker}')
             if it.get("also_ran"):
-                out.append(_ALSO_RAN + _LIST_SEP.join(it["also_ran"]))
+                out.append(_ALSO_RAN + _md_list(it["also_ran"]))
             if it.get("repeats"):
-                out.append(_REPEATS + _one_line(it["repeats"]))
-            out.append(f"  Source: {it['url']}")
+                out.append(_REPEATS + _md(it["repeats"]))
+            out.append(f"  Source: {safe_link(it['url']) or ''}")
     if draft.get("stray"):  # members far below the story's cohesion: they supplied nothing
         section(
             STRAY_TITLE,
             [
-                f"- **{x['outlet']}** — {_one_line(x['title']) or '(untitled)'} (<{x['url']}>)"
+                f"- **{_md(x['outlet'])}** — {_md(x['title']) or '(untitled)'} "
+                f"(<{safe_link(x['url']) or ''}>)"
                 for x in draft["stray"]
             ],
         )
@@ -116,12 +116,12 @@ def render_markdown(draft: dict[str, Any]) -> str:
     section(
         "Coverage",
         [
-            f"- Lenses without a take: {_LIST_SEP.join(cov['missing_lenses']) or 'none'}",
-            f"- Regions without a take: {_LIST_SEP.join(cov['missing_regions']) or 'none'}",
+            f"- Lenses without a take: {_md_list(cov['missing_lenses'])}",
+            f"- Regions without a take: {_md_list(cov['missing_regions'])}",
         ],
     )
-    related = ", ".join(f"[[{r['slug']}]]" for r in draft["related"]) or "none"
-    ents = _LIST_SEP.join(e["text"] for e in draft["entities"]) or "none"
+    related = ", ".join(f"[[{escape(r['slug'])}]]" for r in draft["related"]) or "none"
+    ents = _md_list([e["text"] for e in draft["entities"]])
     section("Across the graph", [f"- Related: {related}", f"- Entities: {ents}"])
     return "\n".join(out) + "\n"
 
@@ -131,7 +131,7 @@ def render_json(draft: dict[str, Any]) -> str:
 
 
 def _split(v: str) -> list[str]:
-    return [] if v == "none" else v.split(_LIST_SEP)
+    return [] if v == "none" else [unescape(x) for x in v.split(_LIST_SEP)]
 
 
 def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +141,7 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
         return {
             "text": _one_line(x["text"]),
             "source": x.get("source") or None,
-            "url": x.get("url") or None,
+            "url": safe_link(x.get("url")),
         }
 
     return {
@@ -179,7 +179,7 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
                             if it.get("quote")
                             else None
                         ),
-                        "url": it["url"],
+                        "url": safe_link(it["url"]) or "",
                         "also_ran": list(it.get("also_ran") or []),
                         "repeats": it.get("repeats") or None,
                     }
@@ -206,10 +206,10 @@ def _parse_summary(line: str) -> dict[str, Any]:
 def _parse_traced(line: str) -> dict[str, Any]:
     m = _TRACE.match(line)
     if not m:
-        return {"text": line, "source": None, "url": None}
+        return {"text": unescape(line), "source": None, "url": None}
     return {
-        "text": m["text"],
-        "source": _unesc(m["source"]) or None,
+        "text": unescape(m["text"]),
+        "source": unescape(m["source"]) or None,
         "url": m["url"] or None,
     }
 
@@ -219,7 +219,7 @@ def parse_markdown(md: str) -> dict[str, Any]:
     lines = md.splitlines()
     if len(lines) < 3 or not lines[0].startswith("# ") or not lines[1].startswith("> "):
         raise ValueError("not a storyloom draft page: expected '# headline' then '> dek'")
-    out: dict[str, Any] = {"headline": lines[0][2:], "dek": lines[1][2:]}
+    out: dict[str, Any] = {"headline": unescape(lines[0][2:]), "dek": unescape(lines[1][2:])}
     meta = re.match(
         r"^\*\*Meta:\*\* type: (?P<type>.*) · date: (?P<date>.*) · heads: (?P<heads>.*) · "
         r"(?P<t>\d+) takes · (?P<l>\d+) lenses · (?P<r>\d+) regions"
@@ -229,8 +229,8 @@ def parse_markdown(md: str) -> dict[str, Any]:
     if not meta:
         raise ValueError(f"Meta line not understood: {lines[2]!r}")
     out["meta"] = {
-        "type": meta["type"],
-        "date": None if meta["date"] == "unknown" else meta["date"],
+        "type": unescape(meta["type"]),
+        "date": None if meta["date"] == "unknown" else unescape(meta["date"]),
         "heads": _split(meta["heads"]),
         "n_takes": int(meta["t"]),
         "n_lenses": int(meta["l"]),
@@ -251,7 +251,7 @@ def parse_markdown(md: str) -> dict[str, Any]:
 
     out["summary"] = [_parse_summary(x) for x in items("Summary")]
     out["numbers"] = [
-        {"display": x.removesuffix(CONFLICT), "conflict": x.endswith(CONFLICT)}
+        {"display": unescape(x.removesuffix(CONFLICT)), "conflict": x.endswith(CONFLICT)}
         for x in items("By the numbers")
     ]
     for key, name in (("why", "Why it matters"), ("watch", "What to watch")):
@@ -262,21 +262,27 @@ def parse_markdown(md: str) -> dict[str, Any]:
     takes: list[dict[str, Any]] = []
     for line in sections.get("Regional takes", []):
         if line.startswith("### "):
-            takes.append({"lens": line[4:], "items": []})
+            takes.append({"lens": unescape(line[4:]), "items": []})
         elif (m := _TAKE.match(line)) and takes:
+            item = {k: unescape(v) for k, v in m.groupdict().items()}
             takes[-1]["items"].append(
-                {**m.groupdict(), "quote": None, "url": "", "also_ran": [], "repeats": None}
+                {**item, "quote": None, "url": "", "also_ran": [], "repeats": None}
             )
         elif (m := _QUOTE.match(line)) and takes and takes[-1]["items"]:
-            takes[-1]["items"][-1]["quote"] = {"text": m["text"], "speaker": m["speaker"]}
+            speaker = unescape(m["speaker"]) if m["speaker"] is not None else None
+            takes[-1]["items"][-1]["quote"] = {"text": unescape(m["text"]), "speaker": speaker}
         elif line.startswith(_REPEATS) and takes and takes[-1]["items"]:
-            takes[-1]["items"][-1]["repeats"] = line[len(_REPEATS) :]
+            takes[-1]["items"][-1]["repeats"] = unescape(line[len(_REPEATS) :])
         elif line.startswith(_ALSO_RAN) and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["also_ran"] = _split(line[len(_ALSO_RAN) :])
         elif line.startswith("  Source: ") and takes and takes[-1]["items"]:
             takes[-1]["items"][-1]["url"] = line[len("  Source: ") :]
     out["takes"] = takes
-    out["stray"] = [m.groupdict() for x in items(STRAY_TITLE) if (m := _STRAY.match(x))]
+    out["stray"] = [
+        {k: unescape(v) for k, v in m.groupdict().items()}
+        for x in items(STRAY_TITLE)
+        if (m := _STRAY.match(x))
+    ]
     cov = dict(x.split(": ", 1) for x in items("Coverage"))
     out["coverage"] = {
         "missing_lenses": _split(cov.get("Lenses without a take", "none")),
@@ -284,6 +290,7 @@ def parse_markdown(md: str) -> dict[str, Any]:
     }
     graph = dict(x.split(": ", 1) for x in items("Across the graph"))
     rel = graph.get("Related", "none")
-    out["related"] = [] if rel == "none" else re.findall(r"\[\[([^\]]+)\]\]", rel)
+    slugs = re.findall(r"\[\[((?:[^\]\\]|\\.)+)\]\]", rel)
+    out["related"] = [] if rel == "none" else [unescape(x) for x in slugs]
     out["entities"] = _split(graph.get("Entities", "none"))
     return out

@@ -18,11 +18,13 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from clustering.stored import story_centroids
 from core.errors import InvalidInput, NotFound
+from core.progress import progress as track
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, encoder_for
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
+from drafts.timeline import story_timeline
 from drafts.vectors import member_encoder
 from store.db import utcnow
 from store.queries import audit, last_seen, story_articles
@@ -266,6 +268,7 @@ def current_draft(
         ]
         draft = overlay({**data, "version": version}, edits)
         draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
+    draft["timeline"] = story_timeline(engine, story_id, config.review.timeline_buckets)
     return draft
 
 
@@ -348,6 +351,7 @@ def export_stories(
     since: datetime | None = None,
     fmt: str = "md",
     out_dir: str | Path,
+    progress: bool = False,
 ) -> list[Path]:
     """Write one file per story (named by its slug) with the editor's version of the draft."""
     if fmt not in FORMATS:
@@ -366,14 +370,16 @@ def export_stories(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for sid, slug in rows:
-        draft = current_draft(engine, config, sid)
-        if draft is None:
-            continue
-        path = out / f"{slug}.{fmt}"
-        path.write_text(
-            render_markdown(draft) if fmt == "md" else render_json(draft), encoding="utf-8"
-        )
-        paths.append(path)
+    with track("exporting", total=len(rows), unit="stories", enabled=progress) as bar:
+        for sid, slug in rows:
+            bar.advance()
+            draft = current_draft(engine, config, sid)
+            if draft is None:
+                continue
+            path = out / f"{slug}.{fmt}"
+            path.write_text(
+                render_markdown(draft) if fmt == "md" else render_json(draft), encoding="utf-8"
+            )
+            paths.append(path)
     logger.info("exported %d stories to %s", len(paths), out)
     return paths

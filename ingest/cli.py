@@ -203,6 +203,13 @@ def add_url(
 
         counts = run_sync(fetch_pending(engine, config))
         console.print(f"fetched: {counts['done']} done, {counts['error']} failed")
+        if counts["error"]:
+            console.print("why: `storyloom articles --failed` (or the UI's Failed page)")
+    elif report["new"]:
+        console.print(
+            "they are fetched at the next pass; a page refused or failed then is listed by "
+            "`storyloom articles --failed`"
+        )
     if report["refused"]:
         raise typer.Exit(1)
 

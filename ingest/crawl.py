@@ -20,11 +20,13 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from core.aio import run_sync
 from core.config import Config
 from ingest.extract import extract_article
-from ingest.feeds import ParsedFeed, parse_feed
+from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
 from ingest.langid import detect_language
+from ingest.outcomes import record_outcome
 from ingest.schedule import backoff_s, next_poll_delay_s, retry_after_s
 from ingest.urls import canonical_url, region_from_host, url_host
+from ingest.validate import page_bytes, sanitised
 from store.articles import (
     DONE,
     ERROR,
@@ -90,6 +92,7 @@ def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, confi
         )
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+        record_outcome(conn, src["id"], res)
 
 
 def _known_urls(conn: Connection, urls: set[str]) -> set[str]:
@@ -106,6 +109,7 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
     fetch_pages = config.crawler.fetch_articles
     linked = []
     for e in feed.entries:
+        e = FeedEntry(**sanitised(vars(e), "feed entry", e.link))
         link = e.link or (e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None)
         if link:
             linked.append((e, link, canonical_url(link)))
@@ -183,6 +187,7 @@ def _record_feed(engine: Engine, config: Config, src: dict[str, Any], res: Fetch
         vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
     with engine.begin() as conn:
         conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
+        record_outcome(conn, src["id"], res)
     return new
 
 
@@ -226,7 +231,8 @@ def _page_outcome(
     extracted = None
     why = None
     if res.ok:
-        extracted = extract_article(res.body, res.final_url, res.headers, settings=config.crawler)
+        body = page_bytes(res.body, row["url"])
+        extracted = extract_article(body, res.final_url, res.headers, settings=config.crawler)
         if not extracted.text:
             why = f"no article text in the page ({res.content_type or 'unknown type'})"
     else:
@@ -247,9 +253,11 @@ def _page_outcome(
         vals["extraction"] = "page"
     else:
         return ERROR, vals, why or "no text"
+    vals = sanitised({**vals, "text": text}, "fetched page", row["url"])
+    text = vals["text"]
     declared = (extracted.declared_lang if extracted else None) or row["lang"]
     lang, conf = detect_language(text, declared, config.crawler)
-    vals.update(text=text, lang=lang, lang_confidence=conf, content_hash=text_hash(text))
+    vals.update(lang=lang, lang_confidence=conf, content_hash=text_hash(text))
     if vals["extraction"] == "feed_summary":
         vals["last_error"] = f"page not used: {why or 'text too short'}"
     return DONE, vals, None
@@ -279,6 +287,7 @@ async def fetch_pages(
         status, vals, error = await loop.run_in_executor(executor, _page_outcome, row, res, config)
         with engine.begin() as conn:
             finish(conn, row["id"], "fetch", status, error=error, values=vals)
+            record_outcome(conn, row["source_id"], res)
             if status == DONE:
                 merge_duplicate_text(conn, row["id"], vals["content_hash"])
         unfinished.discard(row["id"])

@@ -19,6 +19,7 @@ from typing import Any
 
 from core.aio import run_sync
 from core.config import Config
+from core.progress import progress
 from core.settings.crawler import CrawlerSettings
 from ingest.eval_extraction import evaluate, load_ground_truth
 from ingest.fetch import Fetcher
@@ -102,14 +103,8 @@ async def _run(
 
 @contextmanager
 def _progress(enabled: bool, total: int) -> Iterator[Any]:
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("pages fetched", total=total)
-        yield lambda: bar.advance(task)
+    with progress("pages fetched", total=total, unit="pages", enabled=enabled) as bar:
+        yield bar.advance
 
 
 def run_extraction_eval(

@@ -2,7 +2,9 @@
 
 A feed URL (or a redirect) pointing at 10.0.0.1, 169.254.169.254 or localhost would let any
 outlet make us probe internal services (SSRF). So every host is resolved and *every* resolved
-address must be public; `allow_hosts` (host names, IPs or CIDR networks) opens exceptions.
+address must be public; `allow_hosts` (host names, IPs or CIDR networks, each optionally with
+a port) opens exceptions. Open a port, not a host: `127.0.0.1` would let any outlet's
+redirect reach the review UI or PostgreSQL on the same machine, `127.0.0.1:8808` does not.
 
 Two checks, like Miniflux: `check_url` runs before each hop so a refusal is reported with a
 clear reason before any connection; `GuardedBackend` repeats the check inside the connection
@@ -24,6 +26,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from core.netaddr import split_entry
+
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,30 +46,35 @@ class GuardError(Exception):
 
 @dataclass(frozen=True)
 class AllowList:
-    """The parsed `allow_hosts` setting: names match the URL host, networks its addresses."""
+    """The parsed `allow_hosts` setting: names match the URL host, networks its addresses;
+    each entry opens every port or only the one it names (`127.0.0.1:8808`)."""
 
-    names: frozenset[str] = frozenset()
-    networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    names: frozenset[tuple[str, int | None]] = frozenset()
+    networks: tuple[tuple[IPNetwork, int | None], ...] = field(default_factory=tuple)
 
     @classmethod
     def parse(cls, entries: Iterable[str]) -> AllowList:
-        names: set[str] = set()
-        nets: list[IPNetwork] = []
+        names: set[tuple[str, int | None]] = set()
+        nets: list[tuple[IPNetwork, int | None]] = []
         for raw in entries:
-            entry = raw.strip().lower()
-            if not entry:
+            if not raw.strip():
                 continue
+            host, port = split_entry(raw)
             try:
-                nets.append(ipaddress.ip_network(entry, strict=False))
+                nets.append((ipaddress.ip_network(host, strict=False), port))
             except ValueError:
-                names.add(entry.rstrip("."))
+                names.add((host, port))
         return cls(frozenset(names), tuple(nets))
 
-    def allows_name(self, host: str) -> bool:
-        return host.lower().rstrip(".") in self.names
+    def allows_name(self, host: str, port: int | None = None) -> bool:
+        h = host.lower().rstrip(".")
+        return (h, None) in self.names or (port is not None and (h, port) in self.names)
 
-    def allows_ip(self, ip: IPAddress) -> bool:
-        return any(ip.version == net.version and ip in net for net in self.networks)
+    def allows_ip(self, ip: IPAddress, port: int | None = None) -> bool:
+        return any(
+            ip.version == net.version and ip in net and (p is None or p == port)
+            for net, p in self.networks
+        )
 
 
 def non_public_reason(ip: IPAddress) -> str | None:
@@ -87,14 +96,15 @@ def non_public_reason(ip: IPAddress) -> str | None:
     return None
 
 
-def check_ip(ip: IPAddress, host: str, allow: AllowList) -> None:
-    """Raise GuardError("private_address") unless `ip` is public or allowed."""
+def check_ip(ip: IPAddress, host: str, allow: AllowList, port: int | None = None) -> None:
+    """Raise GuardError("private_address") unless `ip` is public or allowed on `port`."""
     reason = non_public_reason(ip)
-    if reason and not (allow.allows_name(host) or allow.allows_ip(ip)):
+    if reason and not (allow.allows_name(host, port) or allow.allows_ip(ip, port)):
         where = f"{host} is" if host == str(ip) else f"{host} resolves to {ip},"
+        on = f"port {port}; " if port is not None else ""
         raise GuardError(
             "private_address",
-            f"{where} a {reason} address: refused (allow_hosts can open it)",
+            f"{where} a {reason} address: refused ({on}allow_hosts can open it)",
         )
 
 
@@ -120,7 +130,7 @@ async def check_host(host: str, port: int, allow: AllowList) -> list[IPAddress]:
     """Resolve `host` and refuse it if any address is non-public (and not allowed)."""
     addrs = await resolve(host, port)
     for ip in addrs:
-        check_ip(ip, host, allow)
+        check_ip(ip, host, allow, port)
     return addrs
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sklearn
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from scipy.special import softmax
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from core.progress import Bars, progress_bars
 from core.settings.lenses import LensSettings
 from models.errors import LensError
 from models.features import EmbedFn, TextBatch, as_batch, embed_texts
@@ -123,19 +123,9 @@ def blas_threads(n: int) -> Iterator[None]:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        transient=False,
-    )
-    with bar:
-        yield bar
+def _progress(enabled: bool) -> Iterator[Bars | None]:
+    with progress_bars(enabled) as bars:
+        yield bars if enabled else None
 
 
 RECIPE_KEYS = {

@@ -16,15 +16,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from core.config import Config
+from core.progress import progress_bars
 from models.artifacts import save_artifact
 from models.errors import ArtifactError, LensError
 from models.evaluate import (
@@ -45,31 +43,6 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()  # one retrain at a time in this process
 PNG_SUFFIX = ".confusion.png"
-
-
-class _NoBar:
-    def add_task(self, *a: Any, **k: Any) -> None:
-        return None
-
-    def advance(self, *a: Any, **k: Any) -> None:
-        return None
-
-    def update(self, *a: Any, **k: Any) -> None:
-        return None
-
-
-@contextmanager
-def _bar(enabled: bool) -> Iterator[Any]:
-    if not enabled:
-        yield _NoBar()
-        return
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    ) as bar:
-        yield bar
 
 
 def _labels_hash(labels: dict[int, str]) -> str:
@@ -136,7 +109,7 @@ def _retrain(
         )
     needed = sorted(set(truth) | set(cand_labels) | set(active_labels))
     show = progress and len(cand_labels) >= s.progress_min_labels
-    with _bar(show) as bar:
+    with progress_bars(show) as bar:
         emb_task = bar.add_task("embedding takes", total=len(needed))
         takes = load_takes(engine, config, needed, on_embedded=lambda n: bar.advance(emb_task, n))
         bar.update(emb_task, completed=len(needed))

@@ -63,6 +63,8 @@ class StoryItem(BaseModel):
     first_seen_at: datetime | None
     last_article_at: datetime | None
     new_takes: int = 0
+    velocity: float = Field(0.0, description="Articles per hour over [review] breaking_window_h")
+    breaking: bool = False
 
 
 class StoryList(BaseModel):
@@ -132,13 +134,14 @@ def api_stories(
     lang: str | None = None,
     since: str | None = Query(None, description="YYYY-MM-DD"),
     until: str | None = Query(None, description="YYYY-MM-DD"),
-    sort: Literal["recency", "sources", "regions"] = "recency",
+    sort: Literal["recency", "sources", "regions", "velocity"] = "recency",
+    breaking: bool = Query(False, description="Only stories flagged breaking."),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     user: User = Depends(current_user),
 ) -> StoryList:
     f = {"status": status, "lens": lens, "region": region, "lang": lang}
-    f.update(since=parse_day(since), until=parse_day(until, end=True))
+    f.update(since=parse_day(since), until=parse_day(until, end=True), breaking=breaking)
     total, items = queue_page(
         request.app.state, f, sort=sort, user_id=user["id"], limit=limit, offset=offset
     )

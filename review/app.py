@@ -24,9 +24,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from core.config import Config
 from core.errors import StoryloomError, http_status
 from models.background import BackgroundRetrain
-from review import api, pages
+from review import api, health, metrics, pages, pages_ops
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
+from review.clientaddr import parse_networks
 from review.queue_cache import ClearOnWrite, QueueCache
 from review.security import LoginLimiter, SecurityHeadersMiddleware, safe_url
 
@@ -75,6 +76,10 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.render = render
     app.state.limiter = LoginLimiter(settings.login_attempts_per_minute)
+    app.state.address_limiter = LoginLimiter(settings.login_attempts_per_address_per_minute)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.metrics_registry = metrics.metrics_registry(engine)
+    app.state.models_installed = None
     app.state.queue_cache = QueueCache(settings.queue_cache_s)
     app.state.retrainer = BackgroundRetrain(engine, config)
 
@@ -94,6 +99,9 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_router)
     app.include_router(pages.router)
+    app.include_router(pages_ops.router)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

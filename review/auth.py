@@ -11,9 +11,10 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from review.clientaddr import client_address
 from review.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -22,11 +23,13 @@ from review.security import (
     csrf_ok,
     new_csrf_token,
 )
-from store.users import get_user, verify_user
+from store.sessions import create_session, revoke_session, session_user
+from store.users import verify_user
 
 logger = logging.getLogger(__name__)
 
-PUBLIC_PATHS = frozenset({"/healthz", "/login"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/login"})
+SESSION_KEY = "sid"  # the cookie's token; the session itself lives in the store
 router = APIRouter()
 
 
@@ -49,10 +52,10 @@ async def guard(request: Request) -> None:
     """App-wide: resolve the user, refuse anonymous access, check CSRF on writes."""
     path = request.url.path
     user = None
-    uid = request.session.get("uid")
-    if isinstance(uid, int):
-        user = await run_in_threadpool(get_user, request.app.state.engine, uid)
-        if user is None:
+    sid = request.session.get(SESSION_KEY)
+    if isinstance(sid, str):
+        user = await run_in_threadpool(session_user, request.app.state.engine, sid)
+        if user is None:  # expired or revoked (logout, password change, user removed)
             request.session.clear()
     request.state.user = user
     if user is None and path not in PUBLIC_PATHS:
@@ -86,7 +89,9 @@ def require_admin(user: dict[str, Any] = Depends(current_user)) -> dict[str, Any
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else None
+    proxies = request.app.state.trusted_proxies
+    return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
 
 
 def _safe_next(value: str | None) -> str:
@@ -94,11 +99,6 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return "/"
-
-
-@router.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-def healthz() -> str:
-    return "ok"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -114,11 +114,12 @@ def login(
     password: str = Form(..., max_length=1000),
     next: str = Form("/"),  # noqa: A002
 ) -> Response:
-    limiter = request.app.state.limiter
-    keys = (f"ip:{_client_ip(request)}", f"user:{username.lower()}")
-    wait = limiter.blocked(*keys)
+    limiter, per_address = request.app.state.limiter, request.app.state.address_limiter
+    addr = _client_ip(request)
+    key = f"{username.lower()}@{addr}"  # one address's failures lock out only that address
+    wait = max(limiter.blocked(key), per_address.blocked(addr))
     if wait > 0:
-        logger.warning("login rate limit hit for %s from %s", username, keys[0])
+        logger.warning("login rate limit hit for %s from %s", username, addr)
         resp = request.app.state.render(
             request,
             "login.html",
@@ -130,7 +131,8 @@ def login(
         return resp
     user = verify_user(request.app.state.engine, username, password)
     if user is None:
-        limiter.failed(*keys)
+        limiter.failed(key)
+        per_address.failed(addr)
         return request.app.state.render(
             request,
             "login.html",
@@ -139,7 +141,8 @@ def login(
             error="Unknown user or wrong password.",
         )
     request.session.clear()  # a fresh session: no fixation across the login
-    request.session["uid"] = user["id"]
+    max_age = request.app.state.config.review.session_max_age_s
+    request.session[SESSION_KEY] = create_session(request.app.state.engine, user["id"], max_age)
     request.session[CSRF_SESSION_KEY] = new_csrf_token()
     logger.info("login %s", username)
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -147,5 +150,8 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    sid = request.session.get(SESSION_KEY)
+    if isinstance(sid, str):
+        revoke_session(request.app.state.engine, sid)  # the old cookie is worthless now
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

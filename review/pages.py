@@ -12,12 +12,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from models.stage import label_queue, labels_per_lens, list_model_versions, set_label
 from review.auth import current_user, require_admin
 from review.pages_story import router as story_router
+from review.sparkline import sparkline
 from review.views import (
     parse_day,
     queue_page,
     service,
     start_retrain,
 )
+from store.opsstats import outcomes_by_day
 from store.queries import (
     list_sources,
     search_articles,
@@ -40,7 +42,8 @@ def queue(
     lang: str = "",
     since: str = "",
     until: str = "",
-    sort: Literal["recency", "sources", "regions"] = "recency",
+    sort: Literal["recency", "sources", "regions", "velocity"] = "recency",
+    breaking: bool = False,
     page: int = Query(1, ge=1, le=100_000),
     user: User = Depends(current_user),
 ) -> Response:
@@ -53,12 +56,13 @@ def queue(
         "lang": lang.strip() or None,
         "since": parse_day(since),
         "until": parse_day(until, end=True),
+        "breaking": breaking,
     }
     total, items = queue_page(
         s, filters, sort=sort, user_id=user["id"], limit=size, offset=(page - 1) * size
     )
     form = {"status": status, "lens": lens, "region": region, "lang": lang}
-    form.update(since=since, until=until, sort=sort)
+    form.update(since=since, until=until, sort=sort, breaking="true" if breaking else "")
     return s.render(
         request,
         "queue.html",
@@ -73,9 +77,14 @@ def queue(
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> Response:
-    return request.app.state.render(
-        request, "sources.html", sources=list_sources(request.app.state.engine)
-    )
+    s = request.app.state
+    days = s.config.review.sparkline_days
+    history = outcomes_by_day(s.engine, days)
+    empty = [{"day": "", "kinds": {}}] * days
+    rows = list_sources(s.engine)
+    for r in rows:
+        r["spark"] = sparkline(history.get(r["id"], empty))
+    return s.render(request, "sources.html", sources=rows, spark_days=days)
 
 
 @router.post("/sources/{source_id}/pause")

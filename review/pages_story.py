@@ -20,6 +20,7 @@ from drafts.stage import (
     reopen_story,
     save_edit,
 )
+from drafts.timeline import chart_geometry, story_timeline
 from models.stage import set_label
 from review.auth import current_user
 from review.views import field_items, field_text, resolve_story, service, story_or_404
@@ -82,6 +83,9 @@ def story_page(request: Request, story_id: int, user: User = Depends(current_use
     new = (draft or {}).get("new_since_last_look") or {}
     mark_seen(s.engine, user["id"], story_id, draft_version=(draft or {}).get("version"))
     fields = {f: _field_ctx(draft, f) for f in EDITABLE_FIELDS} if draft else {}
+    timeline = (draft or {}).get("timeline") or story_timeline(
+        s.engine, story_id, s.config.review.timeline_buckets
+    )
     return s.render(
         request,
         "story.html",
@@ -93,6 +97,8 @@ def story_page(request: Request, story_id: int, user: User = Depends(current_use
         history=history,
         new_takes=set(new.get("takes") or []),
         new_numbers=set(new.get("numbers") or []),
+        timeline=timeline,
+        chart=chart_geometry(timeline),
     )
 
 

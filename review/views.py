@@ -24,6 +24,7 @@ from store.queries import (
     list_stories,
     new_takes_counts,
 )
+from store.velocity import BreakingRule, velocity_at
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,11 +72,22 @@ def queue_page(
     key = (tuple(sorted(filters.items())), sort, limit, offset)
 
     def compute() -> tuple[int, list[dict[str, Any]]]:
-        conf = state.config.lenses.min_confidence
-        rows = list_stories(
-            state.engine, **filters, sort=sort, limit=limit, offset=offset, min_confidence=conf
+        r, conf = state.config.review, state.config.lenses.min_confidence
+        rule = BreakingRule(
+            r.breaking_window_h, r.breaking_baseline_h, r.breaking_ratio, r.breaking_min_articles
         )
-        return count_stories(state.engine, **filters, min_confidence=conf), rows
+        with state.engine.connect() as conn:
+            v = velocity_at(conn, rule, utcnow())
+        rows = list_stories(
+            state.engine,
+            **filters,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            min_confidence=conf,
+            velocity=v,
+        )
+        return count_stories(state.engine, **filters, min_confidence=conf, velocity=v), rows
 
     total, rows = state.queue_cache.get(key, compute)
     counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])

@@ -38,8 +38,9 @@ from store.schema import (
 )
 from store.stories import refresh_story
 from store.takes import lens_info, outlet_name, shown_lens, with_lens_inputs
+from store.velocity import Velocity, story_velocity
 
-SORTS = ("recency", "sources", "regions")
+SORTS = ("recency", "sources", "regions", "velocity")
 
 _region = func.coalesce(articles.c.region, sources.c.country, "Global")
 
@@ -119,25 +120,36 @@ def list_stories(
     limit: int = 50,
     offset: int = 0,
     min_confidence: float,
+    velocity: Velocity | None = None,
+    breaking: bool = False,
 ) -> list[dict[str, Any]]:
-    """One page of the story queue, with per-story regions, lenses, languages and new takes.
+    """One page of the story queue, with per-story regions, lenses, languages and new takes;
+    with `velocity` (store/velocity.py) also articles/hour and the breaking flag.
 
     `min_confidence` is [lenses] min_confidence: the lens filter and each story's lenses
     follow the one lens rule (store/takes.py), as the drafts do.
     """
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if (sort == "velocity" or breaking) and velocity is None:
+        raise InvalidInput("sorting or filtering by velocity needs a Velocity")
     conds = _filters(status, lens, region, lang, since, until, min_confidence)
+    if breaking:
+        conds.append(velocity.breaking())
     order = {
         "recency": (stories.c.last_article_at.desc().nulls_last(), stories.c.id.desc()),
         "sources": (stories.c.n_sources.desc(), stories.c.last_article_at.desc().nulls_last()),
         "regions": (_regions_count().desc(), stories.c.last_article_at.desc().nulls_last()),
-    }[sort]
+    }.get(sort) or (velocity.per_hour().desc(), stories.c.last_article_at.desc().nulls_last())
     q = select(stories).where(and_(*conds)).order_by(*order).limit(limit).offset(offset)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
         _decorate(conn, rows, user_id)
         _decorate_lenses(conn, rows, min_confidence)
+        if velocity is not None:
+            speeds = story_velocity(conn, velocity, [r["id"] for r in rows])
+            for r in rows:
+                r.update(speeds.get(r["id"], {}))
     return rows
 
 
@@ -151,9 +163,13 @@ def count_stories(
     since: datetime | None = None,
     until: datetime | None = None,
     min_confidence: float,
+    velocity: Velocity | None = None,
+    breaking: bool = False,
     **_: Any,
 ) -> int:
     conds = _filters(status, lens, region, lang, since, until, min_confidence)
+    if breaking and velocity is not None:
+        conds.append(velocity.breaking())
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(stories).where(*conds)).scalar_one()
 

@@ -294,3 +294,26 @@ counters = Table(
     Column("name", String(100), primary_key=True),
     Column("value", Float, nullable=False, default=0),
 )
+
+# Login sessions, kept server-side so logout, a password change or `user remove` ends them;
+# the cookie carries only the token, whose SHA-256 is the id (a leaked table is no login).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+# Fetch outcomes per source, day and kind (ok, not_modified, http_429, robots, refused,
+# error...), for /metrics and the Sources page's sparkline. source_id 0: single URLs.
+fetch_outcomes = Table(
+    "fetch_outcomes",
+    metadata,
+    Column("source_id", Integer, primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("kind", String(30), primary_key=True),
+    Column("n", Integer, nullable=False, default=0),
+)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import InvalidInput
 from store.db import utcnow
 from store.schema import users
+from store.sessions import revoke_user_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ def remove_user(engine: Engine, username: str) -> None:
         row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
         if row is None:
             raise UserError(f"no user {username!r}")
+    with engine.begin() as conn:
+        revoke_user_sessions(conn, row.id)  # logged-in browsers lose access at once
     try:
         with engine.begin() as conn:
             conn.execute(delete(users).where(users.c.id == row.id))
@@ -85,15 +88,18 @@ def remove_user(engine: Engine, username: str) -> None:
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """New password; every session of the account ends (whoever knew the old one is out)."""
     _check(username, password, None)
     with engine.begin() as conn:
-        res = conn.execute(
+        row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+        if row is None:
+            raise UserError(f"no user {username!r}")
+        conn.execute(
             update(users)
-            .where(users.c.username == username)
+            .where(users.c.id == row.id)
             .values(password_hash=_hasher.hash(password), active=True)
         )
-        if res.rowcount == 0:
-            raise UserError(f"no user {username!r}")
+        revoke_user_sessions(conn, row.id)
 
 
 def verify_user(engine: Engine, username: str, password: str) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 from core.config import Config, ConfigError, iter_settings, load_config
 from core.context import CommandContext
 from core.errors import StoryloomError, describe, exit_code
-from core.logs import setup_logging
+from core.logs import apply_settings, setup_logging
 
 
 class _ReportErrors(TyperGroup):
@@ -64,17 +64,24 @@ def main(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
 ) -> None:
-    ctx.obj = CommandContext(config_path=config, load_config=_load, open_engine=get_engine)
+    def load(path: Path | None) -> Config:
+        return _load(path, log_level=log_level, log_json=log_json)
+
+    ctx.obj = CommandContext(config_path=config, load_config=load, open_engine=get_engine)
     setup_logging(log_level, json_lines=log_json)
 
 
-def _load(path: Path | None) -> Config:
-    """The validated config; a bad one is reported here, once, for every command."""
+def _load(path: Path | None, *, log_level: str = "info", log_json: bool = False) -> Config:
+    """The validated config; a bad one is reported here, once, for every command.
+
+    Logging follows the loaded `[logging]` section from here on (the flags win)."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as e:
         err.print(f"[bold red]Configuration error[/]: {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    apply_settings(config.logging, cli_level=log_level, cli_json=log_json)
+    return config
 
 
 def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
@@ -127,7 +134,7 @@ def crawl(
     if once:
         from storyloom.pipeline import run_once
 
-        out = run_once(engine, config)
+        out = run_once(engine, config, progress=True)
         console.print_json(json.dumps(out, default=str))
         return
     from storyloom.daemon import run_daemon
@@ -141,7 +148,7 @@ def process(ctx: typer.Context) -> None:
     from storyloom.pipeline import process as run
 
     config = ctx.obj.config()
-    console.print_json(json.dumps(run(get_engine(config), config), default=str))
+    console.print_json(json.dumps(run(get_engine(config), config, progress=True), default=str))
 
 
 @app.command()
@@ -149,9 +156,15 @@ def consolidate(ctx: typer.Context) -> None:
     """Merge converged and split drifted live stories now (the cluster stage also does
     this every `consolidate_every` articles); each change is logged with its reason."""
     from clustering.consolidate_stage import run_consolidate
+    from core.progress import progress
 
     config = ctx.obj.config()
-    console.print_json(json.dumps(run_consolidate(get_engine(config), config)))
+    engine = get_engine(config)
+    # one transaction over every live story: the bar is the pass, with its time
+    with progress("consolidating live stories", total=1, unit="passes") as bar:
+        out = run_consolidate(engine, config)
+        bar.advance()
+    console.print_json(json.dumps(out))
 
 
 @app.command()
@@ -230,7 +243,7 @@ def export(
 
     config = ctx.obj.config()
     paths = export_stories(
-        get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out
+        get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out, progress=True
     )
     console.print(f"wrote {len(paths)} files to {out}")
 
@@ -272,6 +285,8 @@ def import_(
     report = import_jsonl(get_engine(config), file, config.crawler)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
+    for line_no, note in report.warnings:
+        err.print(escape(f"{file}:{line_no}: {note}"))
     console.print(
         f"imported {report.created} new, {report.known} already known, "
         f"{len(report.errors)} bad lines"
@@ -296,6 +311,8 @@ def serve(
         host=host or config.review.host,
         port=port or config.review.port,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through our handler: JSON when configured
+        proxy_headers=False,  # [review] trusted_proxies decides whom to believe, not uvicorn
     )
 
 
@@ -319,7 +336,7 @@ def demo(
         raise typer.Exit(2)
     with SampleServer(port=port) as server:
         console.print(f"sample feeds served at {server.base_url}")
-        out = run_once(engine, config)
+        out = run_once(engine, config, progress=True)
     console.print_json(json.dumps(out, default=str))
     password = ensure_demo_user(engine)
     if password:
@@ -462,11 +479,13 @@ def _register_stage_commands() -> None:
     from ingest.cli import register as register_ingest
     from models.cli import register as register_models
     from review.cli import register as register_review
+    from storyloom.ops_cli import register as register_ops
 
     register_ingest(app)
     register_models(app)
     register_review(app)
     register_clustering(app)
+    register_ops(app)
 
 
 _register_stage_commands()

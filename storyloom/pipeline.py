@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from core.config import Config
+from core.progress import progress_bars
+from core.stagetime import timed
+from store.stage_progress import stage_progress
 
 logger = logging.getLogger(__name__)
 
@@ -36,23 +39,29 @@ def processing_stages() -> list[tuple[str, Callable[[Engine, Config], Any]]]:
     ]
 
 
-def process(engine: Engine, config: Config) -> dict[str, Any]:
-    """NLP → embeddings → clustering → lens predictions → drafts over pending rows."""
+def process(engine: Engine, config: Config, *, progress: bool = False) -> dict[str, Any]:
+    """NLP → embeddings → clustering → lens predictions → drafts over pending rows.
+
+    `progress`: a bar per stage counting its pending rows down (log lines off a terminal).
+    """
     done: dict[str, Any] = {}
-    for name, fn in processing_stages():
-        t0 = time.perf_counter()
-        done[name] = fn(engine, config)
-        logger.info(
-            "stage finished",
-            extra={"stage": name, "result": done[name], "s": time.perf_counter() - t0},
-        )
+    with progress_bars(progress) as bars:
+        for name, fn in processing_stages():
+            t0 = time.perf_counter()
+            with timed(name), stage_progress(bars, engine, name):
+                done[name] = fn(engine, config)
+            logger.info(
+                "stage finished",
+                extra={"stage": name, "result": done[name], "s": time.perf_counter() - t0},
+            )
     return done
 
 
-def run_once(engine: Engine, config: Config) -> dict[str, Any]:
+def run_once(engine: Engine, config: Config, *, progress: bool = False) -> dict[str, Any]:
     """One full pass: poll due sources, fetch their pages, then process everything pending."""
     from ingest.crawl import crawl_once
 
-    out = {"crawl": crawl_once(engine, config)}
-    out.update(process(engine, config))
+    with timed("crawl"):
+        out = {"crawl": crawl_once(engine, config)}
+    out.update(process(engine, config, progress=progress))
     return out

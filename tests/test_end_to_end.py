@@ -13,7 +13,15 @@ from core.config import Config
 from ingest.sample_server import SampleServer, load_corpus, sources_toml
 from store.articles import sync_sources
 from store.db import open_store
-from store.schema import analyses, articles, draft_versions, embeddings, stories, story_members
+from store.schema import (
+    analyses,
+    articles,
+    draft_versions,
+    embeddings,
+    sources,
+    stories,
+    story_members,
+)
 from storyloom.pipeline import run_once
 
 
@@ -138,3 +146,48 @@ def test_a_second_pass_changes_nothing(pipeline_run):
     assert second["crawl"]["new"] == 0
     assert second["nlp"]["analysed"] == 0
     assert second["cluster"]["articles"] == 0
+
+
+def test_metrics_after_the_run_show_every_stage(pipeline_run, corpus, tmp_path):
+    """The operator's view of `make run`: /metrics of a real server over the processed store
+    counts work done in every stage. Lens needs a model: an editor labels the takes (each
+    with its outlet's lens), a retrain promotes one, one more pass predicts with it."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from models.stage import retrain, set_label
+    from review.app import create_app
+    from storyloom.pipeline import process
+    from tests.review.conftest import LiveServer
+
+    engine, config, _, _ = pipeline_run
+    config = config.model_copy(
+        update={"lenses": config.lenses.model_copy(update={"artifacts_dir": str(tmp_path)})}
+    )
+    lens_of = {s.url: s.default_lens for s in config.sources}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(articles.c.id, sources.c.url).join(sources, sources.c.id == articles.c.source_id)
+        ).all()
+    for i, (aid, feed) in enumerate(sorted(rows)):
+        if i % 4:  # a quarter stays unlabelled: those takes get predictions
+            set_label(engine, aid, lens_of[feed], None)
+    assert retrain(engine, config)["promoted"]
+    process(engine, config)
+    with LiveServer(create_app(config, engine)) as srv:
+        text = httpx.get(f"{srv.url}/metrics").text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
+    for stage in ("fetch", "nlp", "embed", "cluster", "lens"):
+        key = ("storyloom_articles", (("stage", stage), ("status", "done")))
+        assert samples.get(key, 0) > 0, (stage, text)
+    assert samples[("storyloom_drafts", (("state", "drafted"),))] > 0
+    fetched = sum(v for (n, lab), v in samples.items() if n == "storyloom_fetch_outcomes_total")
+    assert fetched >= len(corpus["articles"])  # every page, plus the feeds
+    assert samples[("storyloom_retrain_runs_total", ())] >= 1
+    assert samples[("storyloom_lens_model_macro_f1", ())] > 0
+    for stage in ("crawl", "nlp", "embed", "cluster", "lens", "drafts"):
+        assert samples[("storyloom_stage_batch_seconds_count", (("stage", stage),))] >= 1

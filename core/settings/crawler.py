@@ -1,6 +1,6 @@
 """Crawler settings: the `[crawler]` section of config.toml."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.settings_base import Section
 
@@ -51,8 +51,19 @@ class CrawlerSettings(Section):
     max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
     allow_hosts: list[str] = Field(
         default_factory=list,
-        description="Hosts or networks (CIDR) allowed even if private/loopback, e.g. 127.0.0.1.",
+        description="Hosts or networks (CIDR) allowed even if private/loopback, each `host` "
+        "(every port) or `host:port` (that port only), e.g. 127.0.0.1:8808 or [::1]:8808.",
     )
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _allow_entries(cls, value: list[str]) -> list[str]:
+        from core.netaddr import split_entry  # the guard's own parser: one reading
+
+        for entry in value:
+            split_entry(entry)
+        return value
+
     max_concurrency: int = Field(16, gt=0, description="Requests in flight, all hosts together.")
     per_host_concurrency: int = Field(2, gt=0, description="Requests in flight to one host.")
     min_delay_s: float = Field(0.0, ge=0, description="Minimum delay between requests to a host.")
