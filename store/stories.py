@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, distinct, func, insert, select, update
 
-from store.db import utcnow
-from store.schema import articles, sources, stories, story_members
+from store.db import insert_on_conflict, utcnow
+from store.schema import articles, counters, sources, stories, story_members
 
 _SLUG_WORDS = 8
 
@@ -77,8 +77,20 @@ def assign(
     return old
 
 
-def refresh_story(conn: Connection, story_id: int, **extra: Any) -> None:
-    """Recompute counts and times from the members and mark the draft for a rebuild."""
+class StaleStory(RuntimeError):
+    """A story changed since the writer read it: reload and decide again."""
+
+
+def refresh_story(
+    conn: Connection, story_id: int, *, expect_version: int | None = None, **extra: Any
+) -> int:
+    """Recompute counts and times from the members, mark the draft for a rebuild and bump
+    the story's version; returns the new version.
+
+    With `expect_version`, the write happens only if the story is still at that version
+    (else StaleStory, rolling back the caller's transaction): a writer whose view of the
+    story is stale never overwrites a newer state.
+    """
     outlet = func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name)
     stamp = func.coalesce(articles.c.published_at, articles.c.created_at)
     row = conn.execute(
@@ -95,16 +107,54 @@ def refresh_story(conn: Connection, story_id: int, **extra: Any) -> None:
         )
         .where(story_members.c.story_id == story_id)
     ).one()
-    conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(
+    q = update(stories).where(stories.c.id == story_id)
+    if expect_version is not None:
+        q = q.where(stories.c.version == expect_version)
+    version = conn.execute(
+        q.values(
             n_articles=row[0],
             n_sources=row[1],
             first_seen_at=row[2],
             last_article_at=row[3],
             dirty=True,
+            version=stories.c.version + 1,
             updated_at=utcnow(),
             **extra,
-        )
+        ).returning(stories.c.version)
+    ).scalar()
+    if version is None:
+        raise StaleStory(f"story {story_id} changed since version {expect_version}")
+    return int(version)
+
+
+def mark_dirty(conn: Connection, story_ids: Any) -> None:
+    """Ask for a rebuild of these stories' drafts (ids or a select of ids).
+
+    The version moves too, so a draft being built right now from the older content is
+    not taken as current: the mark set during a build is never lost.
+    """
+    conn.execute(
+        update(stories)
+        .where(stories.c.id.in_(story_ids))
+        .values(dirty=True, version=stories.c.version + 1)
     )
+
+
+EPOCH = "cluster_epoch"
+
+
+def bump_cluster_epoch(conn: Connection) -> int:
+    """Count one more write to stories' members or state (under the clustering lock).
+
+    A writer that finds the count moved since its own last write knows someone else changed
+    stories meanwhile and reloads its in-memory view before deciding anything.
+    """
+    ins = insert_on_conflict(conn, counters).values(name=EPOCH, value=1)
+    ins = ins.on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
+    ).returning(counters.c.value)
+    return int(conn.execute(ins).scalar_one())
+
+
+def cluster_epoch(conn: Connection) -> int:
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == EPOCH)).scalar() or 0)

@@ -22,7 +22,7 @@ from ingest.settings import CrawlerSettings
 from models.settings import LensSettings
 from nlp.settings import NlpSettings
 from review.settings import ReviewSettings
-from store.settings import StorageSettings
+from store.settings import StorageSettings, WorkerSettings
 from storyloom.settings_base import Section
 
 ENV_PREFIX = "STORYLOOM_"
@@ -58,6 +58,7 @@ class Config(Section):
     drafts: DraftSettings = Field(default_factory=DraftSettings)
     lenses: LensSettings = Field(default_factory=LensSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
