@@ -61,15 +61,17 @@ def claim(
     now: datetime | None = None,
     order_by_published: bool = False,
     lease: timedelta = LEASE,
+    where: Sequence[Any] = (),
 ) -> Claim:
     """Lease up to `limit` pending articles whose earlier stages are finished.
 
     Each stage has its own lease (store/claims.py): NLP and embeddings of one article may
     run at once on two workers. `lease` is how long a claim blocks other workers; a stage
     whose unit of work is short (one page fetch) passes a shorter one so rows of a killed
-    worker come back sooner. The returned list carries the claim's token for `finish`.
+    worker come back sooner. `where` adds a stage's own conditions. The returned list
+    carries the claim's token for `finish`.
     """
-    conds = [status_col(stage) == PENDING]
+    conds = [status_col(stage) == PENDING, *where]
     for pre in PREREQUISITES[stage]:
         conds.append(status_col(pre).in_((DONE, SKIPPED)))
     order = (

@@ -176,6 +176,8 @@ story_members = Table(
     Column("score", Float),
     Column("user_id", Integer, ForeignKey("users.id")),
     Column("assigned_at", DateTime(timezone=True), nullable=False),
+    # The store-wide placement number (cluster stage): stories touched since a consolidation.
+    Column("seq", Integer),
     Index("ix_story_members_story_id", "story_id"),
 )
 

@@ -56,8 +56,11 @@ def assign(
     by: str = "algorithm",
     score: float | None = None,
     user_id: int | None = None,
+    seq: int | None = None,
 ) -> int | None:
-    """Put an article in a story (replacing any earlier membership); returns the old story."""
+    """Put an article in a story (replacing any earlier membership); returns the old story.
+
+    `seq` is the cluster stage's store-wide placement number (None for other writers)."""
     old = conn.execute(
         select(story_members.c.story_id).where(story_members.c.article_id == article_id)
     ).scalar()
@@ -67,6 +70,7 @@ def assign(
         "score": score,
         "user_id": user_id,
         "assigned_at": utcnow(),
+        "seq": seq,
     }
     if old is None:
         conn.execute(insert(story_members).values(article_id=article_id, **vals))
@@ -140,7 +144,23 @@ def mark_dirty(conn: Connection, story_ids: Any) -> None:
     )
 
 
-EPOCH = "cluster_epoch"
+# Store-wide counters of the clustering writer (rows of `counters`).
+EPOCH = "cluster_epoch"  # writes to stories' members or state
+PLACED = "cluster_placed"  # articles placed by the cluster stage (story_members.seq)
+CONSOLIDATED = "cluster_consolidated"  # PLACED at the last consolidation pass
+
+
+def bump_counter(conn: Connection, name: str, by: float = 1) -> int:
+    """counters[name] += by, in the caller's transaction; returns the new value."""
+    ins = insert_on_conflict(conn, counters).values(name=name, value=by)
+    ins = ins.on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + by}
+    ).returning(counters.c.value)
+    return int(conn.execute(ins).scalar_one())
+
+
+def read_counter(conn: Connection, name: str) -> int:
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == name)).scalar() or 0)
 
 
 def bump_cluster_epoch(conn: Connection) -> int:
@@ -149,12 +169,8 @@ def bump_cluster_epoch(conn: Connection) -> int:
     A writer that finds the count moved since its own last write knows someone else changed
     stories meanwhile and reloads its in-memory view before deciding anything.
     """
-    ins = insert_on_conflict(conn, counters).values(name=EPOCH, value=1)
-    ins = ins.on_conflict_do_update(
-        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
-    ).returning(counters.c.value)
-    return int(conn.execute(ins).scalar_one())
+    return bump_counter(conn, EPOCH)
 
 
 def cluster_epoch(conn: Connection) -> int:
-    return int(conn.execute(select(counters.c.value).where(counters.c.name == EPOCH)).scalar() or 0)
+    return read_counter(conn, EPOCH)

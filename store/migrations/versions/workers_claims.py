@@ -3,7 +3,9 @@
 One `claims` table holds every lease (article stages, lens predictions, drafts, source
 polls), each with its own token and time, replacing the single `articles.claimed_at` that
 every stage shared. `hosts` keeps per-host politeness so N crawlers are as polite as one.
-`stories.version` is bumped by every writer of a story's clustering state. A partial unique
+`stories.version` is bumped by every writer of a story's clustering state, and
+`story_members.seq` numbers placements store-wide, so consolidation finds the stories
+touched since its last pass whichever worker placed them. A partial unique
 index lets at most one model version be active.
 
 Revision ID: workers1
@@ -43,6 +45,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("version", sa.Integer(), nullable=False, server_default="0")
         )
+    with op.batch_alter_table("story_members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("seq", sa.Integer(), nullable=True))
     with op.batch_alter_table("model_versions", schema=None) as batch_op:
         batch_op.create_index(
             "uq_model_versions_one_active",
@@ -56,6 +60,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("model_versions", schema=None) as batch_op:
         batch_op.drop_index("uq_model_versions_one_active")
+    with op.batch_alter_table("story_members", schema=None) as batch_op:
+        batch_op.drop_column("seq")
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_column("version")
     with op.batch_alter_table("articles", schema=None) as batch_op:
