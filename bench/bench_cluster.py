@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clustering.settings import ClusteringSettings  # noqa: E402
 from clustering.state import ArticleFeatures, StoryState  # noqa: E402
 from clustering.streaming import StreamingClusterer  # noqa: E402
+from core.settings.clustering import ClusteringSettings  # noqa: E402
 
 DIM = 384
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select, update  # noqa: E402
 
+from core.config import Config  # noqa: E402
 from ingest.crawl import due_sources, poll_source  # noqa: E402
 from ingest.fetch import Fetcher  # noqa: E402
 from store.articles import sync_sources  # noqa: E402
 from store.db import open_store, utcnow  # noqa: E402
 from store.schema import articles, sources  # noqa: E402
-from storyloom.config import Config  # noqa: E402
 
 
 def _feed(host: int, feed: int, entries: int) -> bytes:

@@ -33,7 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from sqlalchemy import insert  # noqa: E402
 
-from storyloom.config import Config  # noqa: E402
+from core.config import Config  # noqa: E402
 
 _SHARED = Path(os.environ.get("STORYLOOM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 BENCH = _SHARED / "corpora" / "article-extraction-benchmark"

@@ -36,11 +36,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from sqlalchemy import insert  # noqa: E402
 
 from clustering.embed import embed_input, get_embedder, vector_to_bytes  # noqa: E402
-from clustering.settings import ClusteringSettings  # noqa: E402
+from core.config import Config  # noqa: E402
+from core.settings.clustering import ClusteringSettings  # noqa: E402
 from store.articles import text_hash  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.schema import articles, embeddings, labels  # noqa: E402
-from storyloom.config import Config  # noqa: E402
 
 LENSES = {"b": "business", "t": "science / technology", "e": "entertainment", "m": "health"}
 OUTLETS = ["Reuters", "AP", "BBC", "Bloomberg", "CNN", "Guardian", "NYT", "FT"]

@@ -22,9 +22,9 @@ import os
 import time
 from pathlib import Path
 
+from core.settings.nlp import NlpSettings
 from nlp.analyse import analyse_texts
 from nlp.pipelines import model_for, pipeline_for
-from nlp.settings import NlpSettings
 
 _SHARED = Path(os.environ.get("STORYLOOM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 DEFAULT_DIR = _SHARED / "corpora/article-extraction-benchmark"

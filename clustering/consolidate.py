@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.streaming import StreamingClusterer
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 PAIR_FEATURES = ("average", "words", "entities")
 KMEANS_ROUNDS = 10  # 2-means converges in a few rounds on unit vectors

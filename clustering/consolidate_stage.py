@@ -17,13 +17,14 @@ from sqlalchemy import Connection, Engine, select, union, update
 
 from clustering.consolidate import Change, consolidate
 from clustering.state import ArticleFeatures
+from clustering.stored import load_clusterer, member_features
 from clustering.streaming import StreamingClusterer
+from core.config import Config
 from store.db import utcnow
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import draft_edits, stories, story_members
 from store.stories import assign, bump_cluster_epoch, create_story, refresh_story
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +43,6 @@ def editor_shaped(conn: Connection, story_ids: set) -> set[int]:
         select(stories.c.id).where(stories.c.status == "approved", stories.c.id.in_(ids)),
     )
     return {r[0] for r in conn.execute(q)}
-
-
-def _members(conn: Connection, story_id: Hashable, model: str) -> list[ArticleFeatures]:
-    from clustering.stage import load_features
-
-    ids = [
-        r[0]
-        for r in conn.execute(
-            select(story_members.c.article_id).where(story_members.c.story_id == story_id)
-        )
-    ]
-    return sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
 
 
 def _record(conn: Connection, cl: StreamingClusterer, ch: Change) -> None:
@@ -126,7 +115,7 @@ def consolidate_stored(
         touched,
         apply=lambda ch: _record(conn, cl, ch),
         locked=locked,
-        members=lambda sid: _members(conn, sid, model),
+        members=lambda sid: member_features(conn, sid, model),
         new_story_id=new_story,
     )
 
@@ -134,8 +123,6 @@ def consolidate_stored(
 def run_consolidate(engine: Engine, config: Config, now: datetime | None = None) -> dict:
     """A pass over every live story (the `consolidate` command; the stage itself only
     revisits the stories it touched), as the one clustering writer (store/locks.py)."""
-    from clustering.stage import load_clusterer
-
     now = now or utcnow()
     with writer_lock(engine, CLUSTER, wait=config.workers.cluster_lock_wait_s) as got:
         if not got:

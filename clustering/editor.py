@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from clustering.stage import rebuild_state
+from clustering.stored import rebuild_state
+from core.config import Config
+from core.settings.storage import WorkerSettings
 from store.db import utcnow
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
-from store.settings import WorkerSettings
 from store.stories import assign, bump_cluster_epoch, create_story, refresh_story
-from storyloom.config import Config
 
 
 def _story(conn: Connection, story_id: int) -> Any:
@@ -64,7 +64,7 @@ def _writing(engine: Engine, config: Config | None) -> Iterator[Connection]:
 
 def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
     """The story's clusterer state from its members now, so the next article sees it."""
-    from clustering.settings import ClusteringSettings
+    from core.settings.clustering import ClusteringSettings
 
     cfg = config.clustering if config else ClusteringSettings()
     rebuild_state(conn, story_id, cfg.model, cfg.recent_members)

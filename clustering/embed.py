@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from rich.console import Console
 from sqlalchemy import Engine, select
 
 from clustering.evaluate import LabelledItem, load_labelled, score_labels
+from core.config import Config
 from store.articles import DONE, upsert_article
 from store.db import open_store
 from store.schema import story_members
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

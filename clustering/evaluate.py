@@ -21,8 +21,8 @@ import numpy as np
 from clustering.consolidate import Change, consolidate
 from clustering.embed import Embedder, embed_input
 from clustering.metrics import bcubed_prf, pairwise_prf
-from clustering.settings import ClusteringSettings
 from clustering.streaming import ArticleFeatures, StreamingClusterer
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

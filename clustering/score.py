@@ -23,9 +23,9 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures, StoryState
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 FEATURES = (
     "cosine",

@@ -11,24 +11,18 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
 
-from clustering.embed import bytes_to_vector, embed_input, get_embedder, vector_to_bytes
-from clustering.entities import entity_keys
+from clustering.consolidate_stage import consolidate_stored
+from clustering.embed import embed_input, get_embedder, vector_to_bytes
 from clustering.state import ArticleFeatures
+from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
+from core.config import Config
 from store.articles import DONE, ERROR, SKIPPED, Claim, ClaimLost, claim, finish, text_hash
 from store.db import aware, utcnow
 from store.locks import CLUSTER, writer_lock
-from store.schema import (
-    PENDING,
-    analyses,
-    articles,
-    embeddings,
-    sources,
-    stories,
-    story_members,
-)
+from store.schema import PENDING, articles, embeddings, stories, story_members
 from store.stories import (
     CONSOLIDATED,
     PLACED,
@@ -41,7 +35,6 @@ from store.stories import (
     read_counter,
     refresh_story,
 )
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -108,65 +101,6 @@ def _store_vectors(
                 created_at=utcnow(),
             )
         )
-
-
-def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
-    """What the clusterer needs of each article: vector, title, entities, time, outlet."""
-    if not ids:
-        return {}
-    q = (
-        select(
-            articles.c.id,
-            articles.c.title,
-            articles.c.published_at,
-            articles.c.created_at,
-            func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name).label(
-                "outlet"
-            ),
-            embeddings.c.vector,
-            embeddings.c.dim,
-            analyses.c.data,
-        )
-        .select_from(
-            articles.join(
-                embeddings,
-                and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == model),
-            )
-            .outerjoin(sources, sources.c.id == articles.c.source_id)
-            .outerjoin(analyses, analyses.c.article_id == articles.c.id)
-        )
-        .where(articles.c.id.in_(ids))
-    )
-    out = {}
-    for r in conn.execute(q):
-        ents = (r.data or {}).get("entities", []) if r.data else []
-        published = aware(r.published_at or r.created_at)
-        out[r.id] = ArticleFeatures(
-            id=r.id,
-            vector=bytes_to_vector(r.vector, r.dim),
-            title=r.title or "",
-            entities=entity_keys((e["text"], e["label"]) for e in ents),
-            published=published,
-            source=r.outlet or "",
-        )
-    return out
-
-
-def load_clusterer(
-    engine: Engine, config: Config, since: datetime
-) -> tuple[StreamingClusterer, dict[int, int]]:
-    """A clusterer holding every story still live at `since` (from stored state), and the
-    version of each story as loaded (writers check it)."""
-    clusterer = StreamingClusterer(config.clustering)
-    q = select(stories.c.id, stories.c.state, stories.c.version).where(
-        stories.c.status != "merged",
-        stories.c.state.is_not(None),
-        stories.c.last_article_at >= since,
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    clusterer.add_stories({sid: state for sid, state, _ in rows})
-    return clusterer, {sid: v for sid, _, v in rows}
 
 
 def _oldest_pending(engine: Engine) -> datetime | None:
@@ -330,8 +264,6 @@ def _consolidate(
     engine: Engine, config: Config, view: dict[str, Any], changes: list, final: bool = False
 ) -> None:
     """Consolidate the stories placed into since the last pass, whoever placed them."""
-    from clustering.consolidate_stage import consolidate_stored
-
     with engine.begin() as conn:
         since, placed = read_counter(conn, CONSOLIDATED), read_counter(conn, PLACED)
         if placed == since or not config.clustering.consolidate_every:
@@ -349,24 +281,3 @@ def _consolidate(
         view["epoch"] = bump_cluster_epoch(conn)
     changes.extend(found)
     view["versions"].update(_versions(engine, {s for c in found for s in (c.story, c.other)}))
-
-
-def rebuild_state(
-    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
-) -> dict[str, Any] | None:
-    """Recompute a story's clusterer state from its members (after an editor change)."""
-    from clustering.settings import ClusteringSettings
-    from clustering.state import story_state_from_articles
-    from store.schema import story_members
-
-    ids = [
-        r[0]
-        for r in conn.execute(
-            select(story_members.c.article_id).where(story_members.c.story_id == story_id)
-        )
-    ]
-    feats = sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
-    keep = keep_recent or ClusteringSettings().recent_members
-    state = story_state_from_articles(feats, keep) if feats else None
-    conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
-    return state

@@ -19,7 +19,6 @@ import numpy as np
 
 from clustering.ann import VectorIndex
 from clustering.score import features, score
-from clustering.settings import ClusteringSettings
 from clustering.state import (
     ArticleFeatures,
     StoryState,
@@ -27,6 +26,7 @@ from clustering.state import (
     story_state_from_articles,
 )
 from clustering.words import DocFrequencies
+from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import Article, Pool, build_pool, entity_hits, make_article, merge_entities
 from drafts.embed import Encoder, unit
 from drafts.model import Draft
@@ -25,7 +26,6 @@ from drafts.sections import (
     pick_summary,
     short_enough,
 )
-from drafts.settings import DraftSettings
 from drafts.text import clean_headline
 
 logger = logging.getLogger(__name__)

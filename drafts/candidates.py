@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
 from drafts.embed import Encoder, unit
-from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, split_sentences, word_count
 from ingest.urls import region_from_host
 from nlp.entities import entity_key

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from core.settings.drafts import DraftSettings
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
-from drafts.settings import DraftSettings
 from drafts.text import cue_pattern, word_count
 
 UNLABELLED = "unlabelled"

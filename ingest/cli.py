@@ -1,5 +1,8 @@
 """Commands of the ingest stage, registered on the `storyloom` app by storyloom/cli.py.
 
+They get config and store from `ctx.obj` (core.context.CommandContext), never by importing
+the entry point back.
+
 Kept beside the stage so its owner can add commands without touching the shared entry point.
 Only typer and rich at import time: `storyloom --help` must stay instant.
 """
@@ -13,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from storyloom.aio import run_sync
+from core.aio import run_sync
 
 console = Console()
 err = Console(stderr=True)
@@ -80,11 +83,9 @@ def sources_table(rows: list[dict[str, Any]], now: datetime) -> Table:
     return table
 
 
-def _engine():  # noqa: ANN202 - sqlalchemy Engine, imported lazily
-    from storyloom.cli import get_config, get_engine
-
-    config = get_config()
-    return config, get_engine(config)
+def _engine(ctx: typer.Context):  # noqa: ANN202 - (Config, Engine), both imported lazily
+    """The config and store the top (storyloom/cli.py) put on this invocation's context."""
+    return ctx.obj.store()
 
 
 def _source_id(engine, name: str) -> int:  # noqa: ANN001
@@ -97,12 +98,12 @@ def _source_id(engine, name: str) -> int:  # noqa: ANN001
     return row["id"]
 
 
-def sources() -> None:
+def sources(ctx: typer.Context) -> None:
     """Feed health: last fetch, HTTP status, errors, next poll, articles, paused and why."""
     from store.db import utcnow
     from store.queries import list_sources
 
-    _, engine = _engine()
+    _, engine = _engine(ctx)
     rows = list_sources(engine)
     if not rows:
         console.print("no sources yet: add [[sources]] to config.toml or `storyloom source add`")
@@ -112,6 +113,7 @@ def sources() -> None:
 
 @source_app.command("add")
 def source_add(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Outlet name shown to editors (unique).")],
     url: Annotated[str, typer.Argument(help="Feed URL, or a page URL with --kind url.")],
     kind: Annotated[str, typer.Option(help="feed (polled) or url (one page).")] = "feed",
@@ -122,10 +124,10 @@ def source_add(
     """Register a source; the daemon polls it on its next tick."""
     from pydantic import ValidationError
 
+    from core.config import SourceSettings
     from store.queries import add_source
-    from storyloom.config import SourceSettings
 
-    config, engine = _engine()
+    config, engine = _engine(ctx)
     try:
         s = SourceSettings(
             name=name, url=url, kind=kind, country=country, language=language, default_lens=lens
@@ -156,6 +158,7 @@ def source_add(
 
 @source_app.command("pause")
 def source_pause(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Source name.")],
     why: Annotated[str, typer.Option(help="Reason shown in `storyloom sources`.")] = (
         "paused by an operator"
@@ -164,22 +167,25 @@ def source_pause(
     """Stop polling a source until it is resumed."""
     from store.queries import set_source_paused
 
-    _, engine = _engine()
+    _, engine = _engine(ctx)
     set_source_paused(engine, _source_id(engine, name), True, why, None)
     console.print(f"paused {name!r}: {why}")
 
 
 @source_app.command("resume")
-def source_resume(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
+def source_resume(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")]
+) -> None:
     """Poll a paused (or disabled) source again from the next tick, its error count reset."""
     from store.queries import set_source_paused
 
-    _, engine = _engine()
+    _, engine = _engine(ctx)
     set_source_paused(engine, _source_id(engine, name), False, None, None)
     console.print(f"resumed {name!r}")
 
 
 def add_url(
+    ctx: typer.Context,
     urls: Annotated[list[str], typer.Argument(help="Article page URLs (http or https).")],
     now: Annotated[
         bool, typer.Option("--now", help="Fetch pending pages now instead of at the next pass.")
@@ -188,7 +194,7 @@ def add_url(
     """Queue single articles; the crawler fetches and extracts them like feed entries."""
     from ingest.pages import queue_urls
 
-    config, engine = _engine()
+    config, engine = _engine(ctx)
     report = queue_urls(engine, urls)
     for url, why in report["refused"]:
         err.print(f"{url}: {why}")

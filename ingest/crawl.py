@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
+from core.aio import run_sync
+from core.config import Config
 from ingest.extract import extract_article
 from ingest.feeds import ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
@@ -36,8 +38,6 @@ from store.articles import (
 )
 from store.db import utcnow
 from store.schema import article_urls, articles, sources
-from storyloom.aio import run_sync
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from core.aio import run_sync
+from core.config import Config
+from core.settings.crawler import CrawlerSettings
 from ingest.eval_extraction import evaluate, load_ground_truth
 from ingest.fetch import Fetcher
-from ingest.settings import CrawlerSettings
-from storyloom.aio import run_sync
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

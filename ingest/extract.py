@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from charset_normalizer import from_bytes
 from trafilatura import bare_extraction
 
+from core.settings.crawler import CrawlerSettings
 from ingest.langid import short_code
-from ingest.settings import CrawlerSettings
 
 logger = logging.getLogger(__name__)
 

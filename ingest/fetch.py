@@ -21,11 +21,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from core.settings.crawler import CrawlerSettings
 from ingest.decode import DecodeError, StreamDecoder, parse_encodings
 from ingest.netguard import AllowList, GuardError, check_url, guarded_transport
 from ingest.politeness import Politeness
 from ingest.robots import RobotsCache
-from ingest.settings import CrawlerSettings
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import threading
 from langdetect import DetectorFactory, detector_factory
 from langdetect.lang_detect_exception import LangDetectException
 
-from ingest.settings import CrawlerSettings
+from core.settings.crawler import CrawlerSettings
 
 logger = logging.getLogger(__name__)
 

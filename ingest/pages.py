@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from core.config import Config
 from ingest.fetch import Fetcher
 from ingest.urls import canonical_url, region_from_host, url_host
 from store.articles import PENDING, is_tombstoned, upsert_article
-from storyloom.config import Config
 
 
 def queue_urls(engine: Engine, urls: Iterable[str]) -> dict[str, Any]:

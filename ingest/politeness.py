@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from ingest.settings import CrawlerSettings
+from core.settings.crawler import CrawlerSettings
 
 logger = logging.getLogger(__name__)
 

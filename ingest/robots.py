@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from ingest.settings import CrawlerSettings
+from core.settings.crawler import CrawlerSettings
 
 if TYPE_CHECKING:
     from ingest.fetch import FetchResult

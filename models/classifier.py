@@ -23,9 +23,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from core.settings.lenses import UNLABELLED, LensSettings
 from models.errors import LensError
 from models.features import EmbedFn, LensFeatures, as_batch, embed_texts
-from models.settings import UNLABELLED, LensSettings
 
 logger = logging.getLogger(__name__)
 

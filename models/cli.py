@@ -24,11 +24,10 @@ models_app = typer.Typer(
 )
 
 
-def _store() -> tuple[Any, Any]:
-    from storyloom.cli import get_config, get_engine
-
-    config = get_config()
-    return get_engine(config), config
+def _store(ctx: typer.Context) -> tuple[Any, Any]:
+    """(engine, config) from the context the top (storyloom/cli.py) put on this invocation."""
+    config, engine = ctx.obj.store()
+    return engine, config
 
 
 def _f(x: Any) -> str:
@@ -36,6 +35,7 @@ def _f(x: Any) -> str:
 
 
 def retrain_cmd(
+    ctx: typer.Context,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train the lens classifier on every editor label; promote it only if it beats the active one
@@ -43,7 +43,7 @@ def retrain_cmd(
     from models.errors import LensError
     from models.retrain import retrain
 
-    engine, config = _store()
+    engine, config = _store(ctx)
     console = _out()
     try:
         res = retrain(engine, config, progress=not quiet)
@@ -75,7 +75,7 @@ def models_cmd(ctx: typer.Context) -> None:
     from models.predict import prediction_counts
     from models.stage import list_model_versions
 
-    engine, _ = _store()
+    engine, _ = _store(ctx)
     console = _out()
     versions = list_model_versions(engine)
     if not versions:
@@ -101,12 +101,14 @@ def models_cmd(ctx: typer.Context) -> None:
 
 
 @models_app.command("activate")
-def activate_cmd(version: Annotated[str, typer.Argument(help="A version from `models`.")]) -> None:
+def activate_cmd(
+    ctx: typer.Context, version: Annotated[str, typer.Argument(help="A version from `models`.")]
+) -> None:
     """Make VERSION the active lens model (rollback); its artifact must pass its hash check."""
     from models.errors import ArtifactError
     from models.registry import activate
 
-    engine, config = _store()
+    engine, config = _store(ctx)
     try:
         activate(engine, version, taxonomy=config.lenses.taxonomy)
     except (LookupError, ArtifactError) as e:
@@ -116,12 +118,13 @@ def activate_cmd(version: Annotated[str, typer.Argument(help="A version from `mo
 
 
 def label_queue_cmd(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many takes.")] = 20,
 ) -> None:
     """The unlabelled takes the active lens model is least sure of, least sure first."""
     from models.stage import label_queue
 
-    engine, config = _store()
+    engine, config = _store(ctx)
     rows = label_queue(engine, config, limit=limit)
     console = _out()
     if not rows:

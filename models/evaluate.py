@@ -20,9 +20,9 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from core.settings.lenses import UNLABELLED, LensSettings
 from models.classifier import train
 from models.errors import LensError
-from models.settings import UNLABELLED, LensSettings
 from models.takes import Takes
 
 

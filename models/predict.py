@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
+from core.config import Config
 from models.errors import ArtifactError
 from models.registry import load_version, set_note
 from models.takes import load_takes
 from store.db import utcnow
 from store.queries import latest_labels, lens_of
 from store.schema import DONE, articles, labels, lens_predictions, sources, stories, story_members
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -23,13 +23,13 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
+from core.config import Config
 from models.artifacts import save_artifact
 from models.classifier import train
 from models.errors import ArtifactError, LensError
 from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
 from models.registry import active_row, latest_row, load_version, record_version
 from models.takes import editor_labels, labels_since, last_label_id, load_takes
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

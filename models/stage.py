@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
-from models.settings import UNLABELLED
+from core.config import Config
+from core.settings.lenses import UNLABELLED
 from models.takes import TAKE_LEAD_CHARS, take_text
 from store.db import utcnow
 from store.queries import audit, latest_labels
 from store.schema import DONE, articles, labels, lens_predictions, model_versions, sources
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

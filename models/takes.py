@@ -15,10 +15,10 @@ import numpy as np
 from sqlalchemy import Engine, and_, func, select
 
 from clustering.embed import bytes_to_vector, embed_input, get_embedder
-from models.settings import UNLABELLED
+from core.config import Config
+from core.settings.lenses import UNLABELLED
 from store.articles import text_hash
 from store.schema import articles, embeddings, labels
-from storyloom.config import Config
 
 TAKE_LEAD_CHARS = 400
 _CHUNK = 2000  # ids per IN (...) query: well under SQLite's bound-parameter limit

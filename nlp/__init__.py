@@ -1,5 +1,4 @@
 """NLP: entities, numeric facts, time references and quotes for each article (issue 4).
 
-Nothing is imported here: `nlp.settings` is read at every start (config), and spaCy must
-load only when a stage needs it.
+Nothing is imported here: spaCy must load only when a stage needs it.
 """

@@ -16,11 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 from spacy.tokens import Doc
 
+from core.settings.nlp import NlpSettings
 from nlp.entities import entities_from_mentions, name_resolver
 from nlp.facts import facts_from_doc, rule_facts
 from nlp.pipelines import has_ner, model_for, normalise_lang, pipeline_for
 from nlp.quotes import quotes_from_doc
-from nlp.settings import NlpSettings
 from nlp.textcheck import Checked, check_text
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import logging
 import spacy
 from spacy.language import Language
 
-from nlp.settings import NlpSettings
+from core.settings.nlp import NlpSettings
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc, Span, Token
 
+from core.settings.nlp import NlpSettings
 from nlp.entities import canonical_entity
-from nlp.settings import NlpSettings
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from core.config import Config
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
 from store.articles import DONE, ERROR, SKIPPED, ClaimLost, claim, finish, text_hash
 from store.claims import claim_ids
 from store.db import utcnow
 from store.schema import analyses, articles
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

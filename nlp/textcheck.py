@@ -10,7 +10,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 
-from nlp.settings import NlpSettings
+from core.settings.nlp import NlpSettings
 
 logger = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from core.config import Config
 from review import api, pages
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
 from review.queue_cache import ClearOnWrite, QueueCache
 from review.security import LoginLimiter, SecurityHeadersMiddleware, safe_url
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
+from core.errors import NotReady
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -93,8 +95,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(engine), revision)
 
 
-class SchemaBehind(RuntimeError):
+class SchemaBehind(NotReady):
     """The store's schema is older (or other) than this storyloom's: run `storyloom init`."""
+
+    code = "SL102"
 
 
 def schema_heads() -> set[str]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from core.errors import Conflict
+
 logger = logging.getLogger(__name__)
 
 # Names of the store-wide locks; each is one advisory lock key / one lock file.
@@ -28,8 +30,10 @@ RETRAIN = "retrain"  # training a lens model: single-flight across machines
 _POLL_S = 0.05  # how often a waiting holder retries a busy lock
 
 
-class StoreBusy(RuntimeError):
+class StoreBusy(Conflict):
     """Another process holds a lock this command needs (say which, and what to do)."""
+
+    code = "SL101"
 
 
 def lock_key(name: str) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from review.cli import user_app
-from storyloom.config import Config, ConfigError, iter_settings, load_config
-from storyloom.logs import setup_logging
+from core.config import Config, ConfigError, iter_settings, load_config
+from core.context import CommandContext
+from core.logs import setup_logging
 
 app = typer.Typer(
     help="storyloom: finds the stories news outlets share and drafts a page per story.",
@@ -30,15 +29,13 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure quality and speed on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
-
-_state: dict[str, Any] = {"config_path": None}
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -51,15 +48,14 @@ def main(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     log_json: Annotated[bool, typer.Option(help="Log one JSON object per line.")] = False,
 ) -> None:
-    _state["config_path"] = config
-    if config is not None:  # sub-commands that load the config themselves see it too
-        os.environ["STORYLOOM_CONFIG"] = str(config)
+    ctx.obj = CommandContext(config_path=config, load_config=_load, open_engine=get_engine)
     setup_logging(log_level, json_lines=log_json)
 
 
-def get_config() -> Config:
+def _load(path: Path | None) -> Config:
+    """The validated config; a bad one is reported here, once, for every command."""
     try:
-        return load_config(_state["config_path"])
+        return load_config(path)
     except ConfigError as e:
         err.print(f"[bold red]Configuration error[/]: {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -76,21 +72,22 @@ def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
 
 
 @app.command()
-def init() -> None:
+def init(ctx: typer.Context) -> None:
     """Create or migrate the database and register the configured sources."""
-    config = get_config()
+    config = ctx.obj.config()
     get_engine(config)
     console.print(f"database ready at {config.storage.url} with {len(config.sources)} sources")
 
 
 @app.command("config")
 def show_config(
+    ctx: typer.Context,
     settings: Annotated[
         bool, typer.Option("--settings", help="List every setting with its help.")
     ] = False,
 ) -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    config = get_config()
+    config = ctx.obj.config()
     if settings:
         for key, help_ in iter_settings():
             console.print(f"[bold]{key}[/]  {help_}")
@@ -103,12 +100,13 @@ def show_config(
 
 @app.command()
 def crawl(
+    ctx: typer.Context,
     once: Annotated[
         bool, typer.Option("--once", help="One pass over due sources, then exit.")
     ] = False,
 ) -> None:
     """Poll every source on its schedule and process what arrives, until SIGTERM/SIGINT."""
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     if once:
         from storyloom.pipeline import run_once
@@ -116,32 +114,33 @@ def crawl(
         out = run_once(engine, config)
         console.print_json(json.dumps(out, default=str))
         return
-    from ingest.daemon import run_daemon
+    from storyloom.daemon import run_daemon
 
     run_daemon(engine, config)
 
 
 @app.command()
-def process() -> None:
+def process(ctx: typer.Context) -> None:
     """Run NLP, embeddings, clustering, lens predictions and drafts over pending rows."""
     from storyloom.pipeline import process as run
 
-    config = get_config()
+    config = ctx.obj.config()
     console.print_json(json.dumps(run(get_engine(config), config), default=str))
 
 
 @app.command()
-def consolidate() -> None:
+def consolidate(ctx: typer.Context) -> None:
     """Merge converged and split drifted live stories now (the cluster stage also does
     this every `consolidate_every` articles); each change is logged with its reason."""
     from clustering.consolidate_stage import run_consolidate
 
-    config = get_config()
+    config = ctx.obj.config()
     console.print_json(json.dumps(run_consolidate(get_engine(config), config)))
 
 
 @app.command()
 def stories(
+    ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="open, approved or merged.")] = None,
     sort: Annotated[str, typer.Option(help="recency, sources or regions.")] = "recency",
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
@@ -149,7 +148,7 @@ def stories(
     """List stories, newest first."""
     from store.queries import list_stories
 
-    config = get_config()
+    config = ctx.obj.config()
     rows = list_stories(get_engine(config), status=status, sort=sort, limit=limit)
     table = Table("id", "slug", "articles", "outlets", "regions", "status", "last article")
     for r in rows:
@@ -177,13 +176,14 @@ def _story_id(engine, story: str) -> int:  # noqa: ANN001
 
 @app.command()
 def draft(
+    ctx: typer.Context,
     story: Annotated[str, typer.Argument(help="Story id or slug.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
 ) -> None:
     """Print a story's draft, with the editor's edits."""
     from drafts.stage import current_draft, render_json, render_markdown
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     d = current_draft(engine, config, _story_id(engine, story))
     if d is None:
@@ -195,6 +195,7 @@ def draft(
 
 @app.command()
 def export(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
     status: Annotated[str, typer.Option(help="Story status to export.")] = "approved",
     since: Annotated[
@@ -205,7 +206,7 @@ def export(
     """Write stories (approved by default) one file each."""
     from drafts.stage import export_stories
 
-    config = get_config()
+    config = ctx.obj.config()
     paths = export_stories(
         get_engine(config), config, status=status, since=since, fmt=fmt, out_dir=out
     )
@@ -214,6 +215,7 @@ def export(
 
 @app.command()
 def analyse(
+    ctx: typer.Context,
     article_id: Annotated[int, typer.Argument(help="Article id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
 ) -> None:
@@ -221,7 +223,7 @@ def analyse(
     from nlp.report import format_analysis
     from nlp.stage import analyse_article
 
-    config = get_config()
+    config = ctx.obj.config()
     try:
         row = analyse_article(get_engine(config), config, article_id)
     except LookupError as e:
@@ -235,6 +237,7 @@ def analyse(
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help="JSON Lines: url, text, [title, published, source, region, lang]."),
@@ -243,7 +246,7 @@ def import_(
     """Load archived articles without fetching; bad lines are reported and skipped."""
     from ingest.importer import import_jsonl
 
-    config = get_config()
+    config = ctx.obj.config()
     report = import_jsonl(get_engine(config), file)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
@@ -255,6 +258,7 @@ def import_(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address (default from [review]).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from [review]).")] = None,
 ) -> None:
@@ -263,7 +267,7 @@ def serve(
 
     from review.app import create_app
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     uvicorn.run(
         create_app(config, engine),
@@ -275,6 +279,7 @@ def serve(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     serve_ui: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the UI after.")
     ] = True,
@@ -284,7 +289,7 @@ def demo(
     from storyloom.demo import DEMO_USER, ensure_demo_user, sample_port
     from storyloom.pipeline import run_once
 
-    config = get_config()
+    config = ctx.obj.config()
     engine = get_engine(config)
     port = sample_port(config)
     if port is None:
@@ -297,13 +302,14 @@ def demo(
     password = ensure_demo_user(engine)
     if password:
         console.print(f"[bold]log in as {DEMO_USER!r} with password {password!r}[/] (admin)")
-    stories(status=None, sort="sources", limit=20)
+    stories(ctx, status=None, sort="sources", limit=20)
     if serve_ui:
-        serve(host=None, port=None)
+        serve(ctx, host=None, port=None)
 
 
 @eval_app.command("extraction")
 def eval_extraction(
+    ctx: typer.Context,
     directory: Annotated[
         Path, typer.Argument(help="Benchmark folder with html/ and ground-truth.json.")
     ],
@@ -312,7 +318,7 @@ def eval_extraction(
     """Token precision/recall/F1 of article extraction, pages fetched through the real fetcher."""
     from ingest.eval_cli import run_extraction_eval
 
-    config = get_config()
+    config = ctx.obj.config()
     if not (directory / "ground-truth.json").is_file():
         err.print(f"{escape(str(directory))}: no ground-truth.json here (need html/ and it)")
         raise typer.Exit(2)
@@ -322,6 +328,7 @@ def eval_extraction(
 
 @eval_app.command("clustering")
 def eval_clustering(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help="UCI-style CSV or JSONL (id,title,text,published,source,cluster)."),
@@ -335,7 +342,7 @@ def eval_clustering(
     from clustering.eval_store import run_clustering_eval
     from clustering.evaluate import LabelledFileError
 
-    config = get_config()
+    config = ctx.obj.config()
     try:
         res = run_clustering_eval(file, config, progress=not as_json)
     except LabelledFileError as e:
@@ -359,12 +366,18 @@ def _print_eval(res: dict[str, Any], as_json: bool) -> None:
 
 
 def _register_stage_commands() -> None:
-    """Stages own their commands (sources, retrain, …); each module adds its own."""
+    """Stages own their commands (sources, retrain, user, …); each module adds its own.
+
+    Their commands get config and store from `ctx.obj` (a CommandContext set in `main`),
+    so no stage imports this module back.
+    """
     from ingest.cli import register as register_ingest
     from models.cli import register as register_models
+    from review.cli import register as register_review
 
     register_ingest(app)
     register_models(app)
+    register_review(app)
 
 
 _register_stage_commands()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 
-from storyloom.config import Config
+from core.config import Config
 
 logger = logging.getLogger(__name__)
 

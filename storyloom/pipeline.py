@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from storyloom.config import Config
+from core.config import Config
 
 logger = logging.getLogger(__name__)
 

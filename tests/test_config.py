@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.config import ConfigError, iter_settings, load_config
 from storyloom.cli import app
-from storyloom.config import ConfigError, iter_settings, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,11 +8,11 @@ import tomllib
 import pytest
 from sqlalchemy import func, select
 
+from core.config import Config
 from ingest.sample_server import SampleServer, load_corpus, sources_toml
 from store.articles import sync_sources
 from store.db import open_store
 from store.schema import analyses, articles, draft_versions, embeddings, stories, story_members
-from storyloom.config import Config
 from storyloom.pipeline import run_once
 
 

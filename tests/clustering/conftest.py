@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clustering.embed import Embedder, get_embedder
-from clustering.settings import ClusteringSettings
+from core.settings.clustering import ClusteringSettings
 
 UCI = Path("data") / "uci-news-dev.csv"
 

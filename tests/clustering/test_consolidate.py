@@ -15,11 +15,11 @@ from clustering.consolidate_stage import run_consolidate
 from clustering.editor import split_articles
 from clustering.embed import Embedder
 from clustering.entities import spacy_entities_fn
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
+from core.config import Config
+from core.settings.clustering import ClusteringSettings
 from store.schema import audit_log, stories
-from storyloom.config import Config
 from tests.clustering.test_editor import BANK, POT, SNOWDEN, T0, _add, _process, _story_of
 
 

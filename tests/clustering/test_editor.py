@@ -12,10 +12,10 @@ from sqlalchemy import Engine, select
 from clustering.editor import merge_stories, move_article, split_articles
 from clustering.embed import Embedder
 from clustering.stage import run_cluster, run_embed
+from core.config import Config
 from nlp.stage import run_nlp
 from store.articles import DONE, upsert_article
 from store.schema import audit_log, labels, stories, story_members
-from storyloom.config import Config
 
 T0 = datetime(2014, 3, 11, 9, 0, tzinfo=UTC)
 BANK = [

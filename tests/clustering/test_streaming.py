@@ -9,9 +9,9 @@ import pytest
 
 from clustering.embed import Embedder
 from clustering.entities import spacy_entities_fn
-from clustering.settings import ClusteringSettings
 from clustering.state import ArticleFeatures
 from clustering.streaming import StreamingClusterer
+from core.settings.clustering import ClusteringSettings
 
 T0 = datetime(2014, 3, 10, 12, 0, tzinfo=UTC)
 BANK = [

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from clustering.editor import move_article, split_articles
+from core.config import Config, load_config
 from store.schema import articles
-from storyloom.config import Config, load_config
 from tests.drafts.corpus import benchmark_rows, uci_rows, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]

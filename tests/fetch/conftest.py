@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.settings.crawler import CrawlerSettings
 from ingest.fetch import Fetcher, FetchResult
-from ingest.settings import CrawlerSettings
 
 
 @pytest.fixture

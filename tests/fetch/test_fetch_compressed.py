@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import CrawlerSettings
+from core.settings.crawler import CrawlerSettings
 from tests.fetch.conftest import fetch_all, fetch_one
 from tests.fetch.corpus import BOMB_SIZE, BOMBS, GOOD, TRUNCATED, corpus, expected
 from tests.localserver import LocalServer

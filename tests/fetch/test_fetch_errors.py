@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler
 import httpx
 import pytest
 
+from core.settings.crawler import CrawlerSettings
 from ingest.fetch import Fetcher
 from ingest.netguard import AllowList, GuardedBackend, GuardError, guarded_transport
 from ingest.schedule import retry_after_s
-from ingest.settings import CrawlerSettings
 from tests.fetch.conftest import fetch_one
 from tests.localserver import LocalServer
 

@@ -6,8 +6,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
+from core.settings.crawler import CrawlerSettings
 from ingest.politeness import Politeness
-from ingest.settings import CrawlerSettings
 from tests.fetch.conftest import fetch_all, fetch_one
 from tests.localserver import LocalServer
 

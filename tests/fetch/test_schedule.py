@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from core.settings.crawler import CrawlerSettings
 from ingest.schedule import (
     backoff_s,
     cache_lifetime_s,
@@ -12,7 +13,6 @@ from ingest.schedule import (
     publish_interval_s,
     retry_after_s,
 )
-from ingest.settings import CrawlerSettings
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 S = CrawlerSettings(poll_min_s=300, poll_max_s=86_400, poll_default_s=1800, poll_jitter=0.1)

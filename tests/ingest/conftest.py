@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from core.config import Config
 from store.articles import sync_sources
 from store.schema import article_urls, articles, sources
-from storyloom.config import Config
 
 # Loopback allowed, no politeness waits, short timeouts: failure cases stay fast.
 FAST_CRAWLER: dict[str, Any] = {

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 import ingest.cli
+from core.config import load_config
 from ingest.crawl import crawl_once
 from store.db import open_store
 from store.queries import tombstone_article
 from storyloom.cli import app
-from storyloom.config import load_config
 from tests.ingest.conftest import RSS_HEADERS, article_html, article_rows, rss, source_rows
 from tests.localserver import LocalServer
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from ingest.counters import read_counters
-from ingest.daemon import run_daemon
 from store.db import make_engine
 from store.schema import articles
+from storyloom.daemon import run_daemon
 from tests.ingest.conftest import article_rows, make_config, register, source_rows
 from tests.ingest.newsite import NewsSite
 from tests.localserver import LocalServer

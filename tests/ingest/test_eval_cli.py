@@ -52,8 +52,8 @@ def test_eval_extraction_json_through_the_fetch_path(
 
 
 def test_eval_extraction_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from core.config import Config
     from ingest.eval_cli import run_extraction_eval
-    from storyloom.config import Config
 
     with pytest.raises(FileNotFoundError, match="needs ground-truth.json and an html/ folder"):
         run_extraction_eval(tmp_path, Config())

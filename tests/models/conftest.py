@@ -21,12 +21,12 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from clustering.embed import Embedder, embed_input, get_embedder, vector_to_bytes
-from clustering.settings import ClusteringSettings
+from core.config import Config
+from core.settings.clustering import ClusteringSettings
+from core.settings.lenses import LensSettings
 from models.features import EmbedFn
-from models.settings import LensSettings
 from store.articles import text_hash
 from store.schema import articles, embeddings
-from storyloom.config import Config
 
 # UCI CATEGORY codes as the lenses an editor would pick.
 UCI_LENSES = {"b": "business", "t": "science / technology", "e": "entertainment", "m": "health"}

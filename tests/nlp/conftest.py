@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings.nlp import NlpSettings
 from nlp.pipelines import model_for, pipeline_for
-from nlp.settings import NlpSettings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

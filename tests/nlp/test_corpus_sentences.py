@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings.nlp import NlpSettings
 from nlp.analyse import analyse_texts
-from nlp.settings import NlpSettings
 
 ARTICLES = {
     "06e5123e": "WeWork under investigation (Reuters)",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.settings.nlp import NlpSettings
 from nlp.analyse import analyse_texts
 from nlp.pipelines import load_pipeline, model_for
-from nlp.settings import NlpSettings
 
 GERMAN = (
     "Die Bundesregierung plant Ausgaben von 2,5 Milliarden Euro für den Ausbau. "

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.settings.nlp import NlpSettings
 from nlp.analyse import analyse_texts
-from nlp.settings import NlpSettings
 
 
 def test_two_processes_match_one(gold: dict[str, str], nlp_settings: NlpSettings, english) -> None:

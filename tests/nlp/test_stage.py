@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 
 import nlp.stage
+from core.config import Config
 from nlp.analyse import PIPELINE_VERSION
 from nlp.stage import analyse_article, run_nlp
 from store.articles import upsert_article
 from store.schema import DONE, PENDING, SKIPPED, analyses, articles
 from storyloom.cli import app
-from storyloom.config import Config
 
 GOOD = (
     "Meta Platforms said revenue rose 12% to $40.6 billion in the quarter. "

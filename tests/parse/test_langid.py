@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.settings.crawler import CrawlerSettings
 from ingest.langid import detect_language
-from ingest.settings import CrawlerSettings
 
 EN = "The city council approved the new budget on Tuesday after a long debate about schools."
 DE = "Der Stadtrat hat am Dienstag nach einer langen Debatte über Schulen den Haushalt beschlossen."

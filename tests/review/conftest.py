@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from core.config import Config
 from review.app import create_app
 from store.db import make_engine, migrate
-from storyloom.config import Config
 from tests.review.data import ADMIN, EDITOR, seed_users
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -187,7 +187,7 @@ def test_approve_and_export(page, seeded, module_store) -> None:  # noqa: ANN001
 
 
 def test_labelling_one_keypress_per_lens(page, seeded, module_store) -> None:  # noqa: ANN001
-    from storyloom.config import Config
+    from core.config import Config
 
     taxonomy = Config.model_validate({}).lenses.taxonomy
     page.goto(f"{page.base}/label")

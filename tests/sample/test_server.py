@@ -16,8 +16,8 @@ import pytest
 import trafilatura
 from protego import Protego
 
+from core.config import SourceSettings
 from ingest.sample_server import CorpusError, SampleServer, load_corpus, sources_toml
-from storyloom.config import SourceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -41,10 +41,9 @@ def test_only_the_token_holding_the_claim_finishes(engine):
     # the slow worker's lease expires; another takes the article over
     fast = claim(engine, "nlp", 1, now=now + LEASE + timedelta(seconds=1))
     assert fast == slow == ids and fast.token != slow.token
-    with pytest.raises(ClaimLost):
-        with engine.begin() as conn:
-            conn.execute(articles.update().values(title="written by the slow worker"))
-            finish(conn, ids[0], "nlp", DONE, token=slow.token)
+    with pytest.raises(ClaimLost), engine.begin() as conn:
+        conn.execute(articles.update().values(title="written by the slow worker"))
+        finish(conn, ids[0], "nlp", DONE, token=slow.token)
     with engine.connect() as conn:  # the slow worker's write rolled back with its finish
         assert conn.execute(select(articles.c.title, articles.c.nlp_status)).one() == (
             None,

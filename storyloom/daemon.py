@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from core.config import Config
 from ingest.counters import Tally
 from ingest.crawl import _record_failure, due_sources, fetch_pages, poll_source
 from ingest.fetch import Fetcher, FetchResult
 from store.db import utcnow
-from storyloom.config import Config
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class NlpSettings(Section):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class ClusteringSettings(Section):

@@ -6,7 +6,7 @@ Every threshold the draft builder uses lives here, so an editor-facing change of
 
 from pydantic import Field
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 _WHY_CUES = [
     "significant",

@@ -16,21 +16,18 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from clustering.settings import ClusteringSettings
-from drafts.settings import DraftSettings
-from ingest.settings import CrawlerSettings
-from models.settings import LensSettings
-from nlp.settings import NlpSettings
-from review.settings import ReviewSettings
-from store.settings import StorageSettings, WorkerSettings
-from storyloom.settings_base import Section
+from core.errors import ConfigError
+from core.settings.clustering import ClusteringSettings
+from core.settings.crawler import CrawlerSettings
+from core.settings.drafts import DraftSettings
+from core.settings.lenses import LensSettings
+from core.settings.nlp import NlpSettings
+from core.settings.review import ReviewSettings
+from core.settings.storage import StorageSettings, WorkerSettings
+from core.settings_base import Section
 
 ENV_PREFIX = "STORYLOOM_"
 DEFAULT_PATH = Path("config.toml")
-
-
-class ConfigError(Exception):
-    """A configuration that cannot be used; the message names key, value and what is allowed."""
 
 
 class SourceSettings(Section):

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class CrawlerSettings(Section):
@@ -78,7 +78,7 @@ class CrawlerSettings(Section):
         description="A claimed page fetch blocks other workers this long; after a crash its "
         "pages come back after it. Keep it above total_timeout_s plus extraction time.",
     )
-    # --- the daemon (ingest/daemon.py) ---
+    # --- the daemon (storyloom/daemon.py) ---
     daemon_tick_s: float = Field(
         1.0, gt=0, description="How often the daemon looks for due sources and pending pages."
     )

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator
 
-from storyloom.settings_base import Section
+from core.settings_base import Section
 
 
 class StorageSettings(Section):
