@@ -13,7 +13,7 @@ from ingest.sample_server import SampleServer, load_corpus, sources_toml
 from store.articles import sync_sources
 from store.db import open_store
 from store.schema import analyses, articles, draft_versions, embeddings, stories, story_members
-from storyloom.pipeline import run_once
+from storyloom.runner import run_once
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,193 @@
+"""The one stage runner: `storyloom process`, `storyloom worker`, the crawl daemon's worker
+and the evaluation path all run the stages through here, so the loop exists once.
+
+A pass runs the chosen stages in data-flow order; each stage claims its own work with its
+own lease (store/claims.py), so any number of runners on any number of machines share one
+PostgreSQL store: they split the rows between them, and clustering, which has one writer
+at a time, is skipped by a runner that finds the writer busy (it does the other stages
+meanwhile). A worker repeats passes and, when a pass found nothing to do, sleeps until new
+work is announced (LISTEN/NOTIFY, store/notify.py) or `[workers] idle_wait_s` passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from core.config import Config
+from core.settings.storage import WORKER_STAGES
+from store.notify import Listener
+
+logger = logging.getLogger(__name__)
+
+StageFn = Callable[[Engine, Config], Any]
+OnResult = Callable[[str, Any, float], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: StageFn
+
+
+def stages(names: Sequence[str] | None = None) -> list[Stage]:
+    """The processing stages (all, or `names`) in data-flow order, whatever order `names`
+    gives. Imported here: they load models."""
+    from clustering.stage import run_cluster, run_embed
+    from drafts.stage import run_drafts
+    from models.stage import run_predictions
+    from nlp.stage import run_nlp
+
+    every = {
+        "nlp": run_nlp,
+        "embed": run_embed,
+        "cluster": run_cluster,
+        "lens": run_predictions,
+        "drafts": run_drafts,
+    }
+    wanted = list(WORKER_STAGES if names is None else names)
+    unknown = [n for n in wanted if n not in every]
+    if unknown:
+        raise ValueError(f"unknown stages {unknown}; allowed: {', '.join(WORKER_STAGES)}")
+    return [Stage(n, every[n]) for n in WORKER_STAGES if n in wanted]
+
+
+def did_work(result: Any) -> bool:
+    """Whether a stage's result counts any work done ({"articles": 3}, 2, ...)."""
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, int | float):
+        return result > 0
+    if isinstance(result, dict):
+        return any(did_work(v) for k, v in result.items() if k != "busy")
+    return False
+
+
+def was_busy(result: Any) -> bool:
+    """A stage that could not run because another process holds its writer lock."""
+    return isinstance(result, dict) and bool(result.get("busy"))
+
+
+def run_pass(
+    engine: Engine,
+    config: Config,
+    chosen: Sequence[Stage],
+    *,
+    stop: Callable[[], bool] = lambda: False,
+    on_result: OnResult | None = None,
+) -> dict[str, Any]:
+    """Each stage once, in order, over what is stored; stops between stages when asked."""
+    done: dict[str, Any] = {}
+    for st in chosen:
+        if stop():
+            break
+        t0 = time.perf_counter()
+        done[st.name] = st.run(engine, config)
+        seconds = time.perf_counter() - t0
+        logger.info(
+            "stage finished",
+            extra={"stage": st.name, "result": done[st.name], "s": round(seconds, 3)},
+        )
+        if on_result is not None:
+            on_result(st.name, done[st.name], seconds)
+    return done
+
+
+def process(
+    engine: Engine,
+    config: Config,
+    chosen: Sequence[Stage] | None = None,
+    *,
+    on_result: OnResult | None = None,
+) -> dict[str, Any]:
+    """Passes until nothing is left that this process can do: `storyloom process`, the
+    evaluation path, benches. Returns the summed counts per stage."""
+    chosen = stages() if chosen is None else chosen
+    totals: dict[str, Any] = {}
+    while True:
+        out = run_pass(engine, config, chosen, on_result=on_result)
+        _add(totals, out)
+        if not any(did_work(r) for r in out.values()):
+            if any(was_busy(r) for r in out.values()):
+                time.sleep(config.workers.idle_wait_s / 100)  # another writer finishes first
+                continue
+            return totals
+
+
+def _add(totals: dict[str, Any], out: dict[str, Any]) -> None:
+    for name, res in out.items():
+        if isinstance(res, dict):
+            acc = totals.setdefault(name, {})
+            for k, v in res.items():
+                if isinstance(v, int | float) and not isinstance(v, bool) and k != "busy":
+                    acc[k] = acc.get(k, 0) + v
+                elif k not in acc:
+                    acc[k] = v
+        elif isinstance(res, int | float) and not isinstance(res, bool):
+            totals[name] = totals.get(name, 0) + res
+        else:
+            totals[name] = res
+
+
+def run_worker(
+    engine: Engine,
+    config: Config,
+    chosen: Sequence[Stage],
+    *,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    listener: Listener | None = None,
+    after_pass: Callable[[dict[str, Any]], None] | None = None,
+    on_result: OnResult | None = None,
+) -> dict[str, Any]:
+    """Passes until `stop` is set (or, with `once`, until nothing is left to do).
+
+    Idle, it sleeps on `listener` (LISTEN/NOTIFY on PostgreSQL, a local wake-up on SQLite)
+    for at most `idle_wait_s`, so expired claims of a killed worker are picked up too.
+    `after_pass` runs after every pass (the daemon's retrain hook and counters).
+    """
+    stop = stop or threading.Event()
+    own = listener is None
+    listener = listener or Listener(engine)
+    totals: dict[str, Any] = {}
+    passes = 0
+    try:
+        while not stop.is_set():
+            out = run_pass(engine, config, chosen, stop=stop.is_set, on_result=on_result)
+            passes += 1
+            _add(totals, out)
+            if after_pass is not None:
+                after_pass(out)
+            worked = any(did_work(r) for r in out.values())
+            busy = any(was_busy(r) for r in out.values())
+            if worked:
+                continue
+            if once and not busy:
+                break
+            # busy: another process is clustering; look again soon, not after a full idle wait
+            wait = config.workers.idle_wait_s / (20 if busy else 1)
+            listener.wait(wait)
+    finally:
+        if own:
+            listener.close()
+    logger.info("worker stopped", extra={"passes": passes})
+    return totals
+
+
+def run_once(engine: Engine, config: Config) -> dict[str, Any]:
+    """`storyloom crawl --once` and the demo: poll due sources, fetch their pages, then
+    process everything pending."""
+    from ingest.crawl import crawl_once
+
+    out: dict[str, Any] = {"crawl": crawl_once(engine, config)}
+    out.update(process(engine, config))
+    return out
+
+
+__all__ = ["Stage", "did_work", "process", "run_once", "run_pass", "run_worker", "stages"]
