@@ -168,7 +168,10 @@ def run_cluster(engine: Engine, config: Config, *, wait: bool | float = False) -
     live stories first, so N workers cluster exactly as one would.
     """
     cfg = config.clustering
-    lease = config.workers.lease("cluster")
+    # Only the holder of the clustering lock claims cluster rows, and it finishes them before
+    # letting go: under the lock, any claim left is a dead writer's, to be taken at once (so
+    # its batch is placed now, in publication order, not after a lease).
+    lease = timedelta(0)
     out = {"articles": 0, "new_stories": 0, "merged": 0, "split": 0}
     view: dict[str, Any] = {"clusterer": None, "versions": {}, "epoch": -1}
     changes: list = []

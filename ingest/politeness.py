@@ -91,11 +91,13 @@ class Politeness:
                 yield
 
     async def block(self, host: str, seconds: float) -> None:
-        """Retry-After on 429/503: no request to `host` starts before `seconds` from now."""
-        slot = self._slot(host)
-        slot.next_start = max(slot.next_start, time.monotonic() + seconds)
+        """Retry-After on 429/503, shared with the other crawlers: none of them starts a
+        request to `host` for `seconds`, at most max_delay_s (the feed itself is not polled
+        again before its whole Retry-After: ingest/crawl.py). Alone, a crawler's own
+        schedule and adaptive delay already cover it."""
         if self.shared is not None:
-            await asyncio.to_thread(self.shared.block, host, seconds)
+            wait = min(seconds, max(self.settings.max_delay_s, self._slot(host).crawl_delay))
+            await asyncio.to_thread(self.shared.block, host, wait)
 
     def record(self, host: str, latency_s: float, status: int | None) -> None:
         """Feed one response's latency (headers received) into the host's adaptive delay."""

@@ -24,12 +24,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from core.config import Config
+from core.errors import Conflict
 from models.artifacts import save_artifact
 from models.classifier import train
 from models.errors import ArtifactError, LensError
 from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
 from models.registry import active_row, latest_row, load_version, record_version
 from models.takes import editor_labels, labels_since, last_label_id, load_takes
+from store.locks import RETRAIN, writer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +84,19 @@ def retrain(
     Returns what happened, including `promoted` and the `reason`. Raises LensError when there
     is too little to learn from.
     """
-    with _lock:
+    with _lock, writer_lock(engine, RETRAIN, wait=False) as got:
+        if not got:  # single-flight across processes and machines, not only threads
+            raise RetrainRunning(
+                "a lens retrain is already running in another storyloom process; "
+                "its result will be in `storyloom models` when it finishes"
+            )
         return _retrain(engine, config, progress, training_labels)
+
+
+class RetrainRunning(Conflict):
+    """Another process is training a lens model on this store right now."""
+
+    code = "SL103"
 
 
 def _retrain(
@@ -282,6 +295,8 @@ def maybe_retrain_in_background(engine: Engine, config: Config) -> bool:
 def _background(engine: Engine, config: Config, watermark: int) -> None:
     try:
         _bg["result"] = retrain(engine, config, progress=False)
+    except RetrainRunning:  # elsewhere: not a failure, and its result counts the same labels
+        logger.info("lens retrain skipped: another process is training")
     except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the daemon down
         _bg["failed_at"] = watermark
         _bg["error"] = f"{type(exc).__name__}: {exc}"

@@ -149,6 +149,14 @@ def release(engine: Engine, stage: str, item_ids: Iterable[int], token: str) -> 
         return _drop(conn, stage, ids, token)
 
 
+def forget_all(engine: Engine) -> int:
+    """Drop every claim: only for a store one process works on (SQLite, after taking its
+    single-process lock), where any claim left is a dead predecessor's, not a lease to wait
+    out."""
+    with engine.begin() as conn:
+        return conn.execute(delete(claims)).rowcount
+
+
 def held(engine: Engine, stage: str | None = None) -> list[dict[str, Any]]:
     """Claims in the store (tests, `storyloom doctor`)."""
     q = select(claims)
@@ -164,6 +172,7 @@ __all__ = [
     "claim_ids",
     "claim_where",
     "finish_claim",
+    "forget_all",
     "held",
     "live_claims",
     "release",

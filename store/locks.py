@@ -37,9 +37,14 @@ class StoreBusy(Conflict):
 
 
 def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for `name` (same on every machine)."""
+    """A stable signed 32-bit key for `name` (the same on every machine). PostgreSQL pairs
+    it with a hash of the database and schema, so two stores on one server never share a
+    lock."""
     digest = hashlib.sha256(f"storyloom:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+_STORE = "hashtext(current_database() || '.' || current_schema())"
 
 
 def lock_path(engine: Engine, name: str) -> Path | None:
@@ -55,14 +60,16 @@ def _pg_lock(engine: Engine, name: str, wait: bool | float) -> Iterator[bool]:
     key = lock_key(name)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if wait is True:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.execute(text(f"SELECT pg_advisory_lock({_STORE}, :k)"), {"k": key})
             got = True
         else:
             deadline = time.monotonic() + float(wait or 0)
             while (
                 not (
                     got := bool(
-                        conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+                        conn.execute(
+                            text(f"SELECT pg_try_advisory_lock({_STORE}, :k)"), {"k": key}
+                        ).scalar()
                     )
                 )
                 and time.monotonic() < deadline
@@ -72,7 +79,7 @@ def _pg_lock(engine: Engine, name: str, wait: bool | float) -> Iterator[bool]:
             yield got
         finally:
             if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.execute(text(f"SELECT pg_advisory_unlock({_STORE}, :k)"), {"k": key})
 
 
 @contextmanager

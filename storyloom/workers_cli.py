@@ -26,11 +26,14 @@ logger = logging.getLogger(__name__)
 def working(engine: Engine, config: Config, role: str) -> Iterator[None]:
     """Around a command that processes: refuse a second process on one SQLite store with a
     clear message, and repair inconsistent story state first (`[workers] doctor_at_start`)."""
+    from store.claims import forget_all
     from store.locks import StoreBusy, single_process
     from storyloom.doctor import run_doctor
 
     try:
         with single_process(engine, role):
+            if engine.dialect.name == "sqlite":  # one process: a claim left is a dead one's
+                forget_all(engine)
             if config.workers.doctor_at_start:
                 try:
                     run_doctor(engine, config)

@@ -23,7 +23,7 @@ class StorageSettings(Section):
 
 
 WORKER_STAGES = ("nlp", "embed", "cluster", "lens", "drafts")
-LEASED = ("fetch", "source", *WORKER_STAGES)
+LEASED = ("source", "nlp", "embed", "lens", "drafts")
 
 
 class WorkerSettings(Section):
@@ -35,7 +35,7 @@ class WorkerSettings(Section):
     )
     lease_s: dict[str, float] = Field(
         {
-            "source": 300.0,
+            "source": 120.0,
             "nlp": 600.0,
             "embed": 600.0,
             "cluster": 300.0,
@@ -44,7 +44,8 @@ class WorkerSettings(Section):
         },
         description=(
             "Seconds a claim keeps an item from other workers, per stage; a killed worker's "
-            "items return to the pool after it. Page fetches use [crawler] fetch_lease_s."
+            "items return to the pool after it. Page fetches use [crawler] fetch_lease_s; the "
+            "cluster stage needs none (its one writer takes a dead writer's claims at once)."
         ),
     )
     idle_wait_s: float = Field(
