@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from core.settings.crawler import CrawlerSettings
 from ingest.eval_extraction import evaluate
 
 _SHARED = Path(os.environ.get("STORYLOOM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -26,7 +27,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs; speed varies on a busy box")
     args = parser.parse_args()
     for run in range(args.repeat):
-        result = asyncio.run(evaluate(args.dir, workers=args.workers))
+        result = asyncio.run(evaluate(args.dir, settings=CrawlerSettings(), workers=args.workers))
         print(
             f"run {run + 1}: "
             + json.dumps(

@@ -133,8 +133,8 @@ def main() -> None:
     print(f"embedding: {len(titles)} UCI titles in {embed_s:.1f}s ({len(titles) / embed_s:.0f}/s)")
 
     from models.predict import predict_missing
-    from models.registry import active_row
     from models.retrain import retrain
+    from store.takes import active_model
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -160,7 +160,7 @@ def main() -> None:
             f"retrain, {second['n_labels']} labels vs active on the same folds: "
             f"{t_second:.1f}s (promoted: {second['promoted']}; {second['reason']})"
         )
-        active = active_row(engine)
+        active = active_model(engine)
         t = time.perf_counter()
         out = predict_missing(engine, config, active)
         t_pred = time.perf_counter() - t

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, union, update
+from sqlalchemy import Connection, Engine, select, union
 
 from clustering.consolidate import Change, consolidate
 from clustering.state import ArticleFeatures
@@ -24,7 +24,7 @@ from store.db import utcnow
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import draft_edits, stories, story_members
-from store.stories import assign, bump_cluster_epoch, create_story, refresh_story
+from store.stories import assign, bump_cluster_epoch, create_story, merge_story, refresh_story
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +52,7 @@ def _record(conn: Connection, cl: StreamingClusterer, ch: Change) -> None:
         "reason": ch.reason,
     }
     if ch.kind == "merge":
-        moved = conn.execute(
-            update(story_members)
-            .where(story_members.c.story_id == ch.other)
-            .values(story_id=ch.story, assigned_at=utcnow())
-        ).rowcount
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == ch.other)
-            .values(status="merged", merged_into=ch.story, state=None, updated_at=utcnow())
-        )
-        refresh_story(conn, ch.story, state=cl.state(ch.story))
-        refresh_story(conn, ch.other)
+        moved = len(merge_story(conn, int(ch.story), int(ch.other), state=cl.state(ch.story)))
         audit(conn, None, "cluster.auto_merge", "story", ch.story, {"merged": ch.other, **detail})
         audit(
             conn, None, "cluster.auto_merged_into", "story", ch.other, {"into": ch.story, **detail}

@@ -11,16 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
 from clustering.stored import rebuild_state
 from core.config import Config
-from core.settings.storage import WorkerSettings
 from store.db import utcnow
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
-from store.stories import assign, bump_cluster_epoch, create_story, refresh_story
+from store.stories import assign, bump_cluster_epoch, create_story, merge_story, refresh_story
 
 
 def _story(conn: Connection, story_id: int) -> Any:
@@ -47,10 +46,10 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
 
 
 @contextmanager
-def _writing(engine: Engine, config: Config | None) -> Iterator[Connection]:
+def _writing(engine: Engine, config: Config) -> Iterator[Connection]:
     """A transaction as the one clustering writer (store/locks.py), counted in the epoch so
     a cluster stage elsewhere reloads the stories an editor just changed."""
-    wait = (config.workers if config else WorkerSettings()).cluster_lock_wait_s
+    wait = config.workers.cluster_lock_wait_s
     with writer_lock(engine, CLUSTER, wait=wait) as got:
         if not got:
             raise StoreBusy(
@@ -62,12 +61,13 @@ def _writing(engine: Engine, config: Config | None) -> Iterator[Connection]:
             bump_cluster_epoch(conn)
 
 
-def _rebuild(conn: Connection, story_id: int, config: Config | None) -> None:
-    """The story's clusterer state from its members now, so the next article sees it."""
-    from core.settings.clustering import ClusteringSettings
+def _rebuild(conn: Connection, story_id: int, config: Config) -> None:
+    """The story's clusterer state from its members now, so the next article sees it.
 
-    cfg = config.clustering if config else ClusteringSettings()
-    rebuild_state(conn, story_id, cfg.model, cfg.recent_members)
+    With the configured [clustering] model: under any other, the members have no vectors and
+    the story would get no state and silently drop out of clustering.
+    """
+    rebuild_state(conn, story_id, config.clustering)
 
 
 def move_article(
@@ -75,7 +75,7 @@ def move_article(
     article_id: int,
     story_id: int,
     user_id: int | None,
-    config: Config | None = None,
+    config: Config,
 ) -> None:
     """Put one article in another story, for good."""
     with _writing(engine, config) as conn:
@@ -107,7 +107,7 @@ def move_article(
 
 
 def split_articles(
-    engine: Engine, article_ids: list[int], user_id: int | None, config: Config | None = None
+    engine: Engine, article_ids: list[int], user_id: int | None, config: Config
 ) -> int:
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
@@ -157,7 +157,7 @@ def split_articles(
 
 
 def merge_stories(
-    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config | None = None
+    engine: Engine, keep_id: int, other_id: int, user_id: int | None, config: Config
 ) -> None:
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:
@@ -165,22 +165,8 @@ def merge_stories(
     with _writing(engine, config) as conn:
         _story(conn, keep_id)
         _story(conn, other_id)
-        moved = [
-            r[0]
-            for r in conn.execute(
-                select(story_members.c.article_id).where(story_members.c.story_id == other_id)
-            )
-        ]
-        for aid in moved:
-            assign(conn, aid, keep_id, by="editor", user_id=user_id)
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == other_id)
-            .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
-        )
+        moved = merge_story(conn, keep_id, other_id, by="editor", user_id=user_id)
         _rebuild(conn, keep_id, config)
-        refresh_story(conn, keep_id)
-        refresh_story(conn, other_id)
         _label(conn, user_id, "merge", keep_id, other=other_id, article_ids=moved)
         audit(
             conn,

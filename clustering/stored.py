@@ -10,16 +10,18 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+import numpy as np
+from sqlalchemy import Connection, Engine, and_, select, update
 
 from clustering.embed import bytes_to_vector
 from clustering.entities import entity_keys
-from clustering.state import ArticleFeatures, story_state_from_articles
+from clustering.state import ArticleFeatures, decode_array, story_state_from_articles
 from clustering.streaming import StreamingClusterer
 from core.config import Config
 from core.settings.clustering import ClusteringSettings
 from store.db import aware
 from store.schema import analyses, articles, embeddings, sources, stories, story_members
+from store.takes import outlet_name
 
 
 def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
@@ -32,9 +34,7 @@ def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, Art
             articles.c.title,
             articles.c.published_at,
             articles.c.created_at,
-            func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name).label(
-                "outlet"
-            ),
+            outlet_name().label("outlet"),
             embeddings.c.vector,
             embeddings.c.dim,
             analyses.c.data,
@@ -93,11 +93,26 @@ def member_features(conn: Connection, story_id: Hashable, model: str) -> list[Ar
 
 
 def rebuild_state(
-    conn: Connection, story_id: int, model: str, keep_recent: int | None = None
+    conn: Connection, story_id: int, settings: ClusteringSettings
 ) -> dict[str, Any] | None:
     """Recompute a story's clusterer state from its members (after an editor change)."""
-    feats = member_features(conn, story_id, model)
-    keep = keep_recent or ClusteringSettings().recent_members
-    state = story_state_from_articles(feats, keep) if feats else None
+    feats = member_features(conn, story_id, settings.model)
+    state = story_state_from_articles(feats, settings.recent_members) if feats else None
     conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
     return state
+
+
+def story_centroids(conn: Connection, story_ids: list[int]) -> dict[int, np.ndarray]:
+    """Each story's centroid (unit vector of the configured model), for stories that have
+    clusterer state: what other stages may know of `stories.state`, whose format is
+    clustering's own business (drafts use it to find related stories)."""
+    if not story_ids:
+        return {}
+    q = select(stories.c.id, stories.c.state).where(
+        stories.c.id.in_(story_ids), stories.c.state.is_not(None)
+    )
+    out = {}
+    for sid, state in conn.execute(q):
+        if state and state.get("centroid"):
+            out[sid] = decode_array(state["centroid"], int(state["dim"]))[0]
+    return out

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.settings.drafts import DraftSettings
+from core.settings.lenses import UNLABELLED
 from drafts.embed import Encoder, unit
 from drafts.text import cue_pattern, split_sentences, word_count
 from ingest.urls import region_from_host
@@ -78,10 +79,10 @@ def make_article(m: dict[str, Any], analysis: dict[str, Any] | None) -> Article:
         title=(m.get("title") or "").strip(),
         text=m.get("text") or "",
         url=m.get("url") or m.get("canonical_url") or "",
-        outlet=m.get("outlet") or m.get("source_name") or m.get("site_name") or "Unknown",
+        outlet=m.get("outlet") or "Unknown",  # store.takes.outlet_name, via story_articles
         region=resolve_region(m),
         lang=m.get("lang") or data.get("lang") or "und",
-        lens=lens.get("lens") or "unlabelled",
+        lens=lens.get("lens") or UNLABELLED,
         lens_provenance=lens.get("provenance") or "none",
         lens_confidence=lens.get("confidence"),
         analysis=data,

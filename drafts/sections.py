@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 
 from core.settings.drafts import DraftSettings
+from core.settings.lenses import UNLABELLED
 from drafts.candidates import LINE_BREAK, Article, Pool
 from drafts.embed import Encoder
 from drafts.model import CueItem, NumberItem, SummaryItem, TakeGroup, TakeItem
 from drafts.text import cue_pattern, word_count
-
-UNLABELLED = "unlabelled"
 
 
 def _trace(a: Article) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
+from clustering.stored import story_centroids
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
@@ -23,12 +24,11 @@ from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from store.claims import ClaimLost, claim_where, finish_claim
 from store.db import utcnow
-from store.queries import audit, last_seen, lens_of, story_articles
+from store.queries import audit, last_seen, story_articles
 from store.schema import (
     analyses,
     draft_edits,
     draft_versions,
-    model_versions,
     stories,
     story_members,
 )
@@ -40,6 +40,7 @@ __all__ = [
     "EditError",
     "approve_story",
     "current_draft",
+    "draft_pending",
     "export_stories",
     "redraft_story",
     "render_json",
@@ -70,18 +71,6 @@ def encoder_for(config: Any) -> Encoder:
     return _ENCODERS[key]
 
 
-def _active_lenses(conn: Connection, members: list[dict[str, Any]], min_conf: float) -> None:
-    """A prediction counts only from the active lens model: after a rollback, predictions of
-    the retired version fall back to the source's default lens (or unlabelled)."""
-    active = conn.execute(
-        select(model_versions.c.version).where(model_versions.c.active.is_(True))
-    ).scalar()
-    for m in members:
-        lens = m.get("lens") or {}
-        if lens.get("provenance") == "model" and lens.get("model_version") != active:
-            m["lens"] = lens_of(None, None, None, None, m.get("default_lens"), min_conf)
-
-
 def _content(draft: dict[str, Any]) -> str:
     return json.dumps(
         {k: v for k, v in draft.items() if k not in _VOLATILE}, sort_keys=True, default=str
@@ -102,15 +91,6 @@ def _entity_keys(draft: dict[str, Any] | None) -> set[str]:
     return {e["text"].lower() for e in (draft or {}).get("entities") or []}
 
 
-def _centroid(state: dict[str, Any] | None) -> np.ndarray | None:
-    """The clusterer's story centroid, decoded from its stored state (None if absent)."""
-    if not state or not state.get("centroid"):
-        return None
-    from clustering.state import decode_array
-
-    return decode_array(state["centroid"], int(state["dim"]))[0]
-
-
 def _related(
     conn: Connection, story: dict[str, Any], keys: set[str], config: Any
 ) -> list[dict[str, Any]]:
@@ -124,9 +104,7 @@ def _related(
         .subquery()
     )
     q = (
-        select(
-            stories.c.id, stories.c.slug, stories.c.title, stories.c.state, draft_versions.c.data
-        )
+        select(stories.c.id, stories.c.slug, stories.c.title, draft_versions.c.data)
         .select_from(
             stories.outerjoin(latest, latest.c.story_id == stories.c.id).outerjoin(
                 draft_versions,
@@ -140,14 +118,16 @@ def _related(
         .order_by(stories.c.last_article_at.desc().nulls_last())
         .limit(s.related_candidates)
     )
-    mine_v = _centroid(story.get("state"))
+    rows = conn.execute(q).all()
+    centroids = story_centroids(conn, [story["id"], *(r.id for r in rows)])
+    mine_v = centroids.get(story["id"])
     scored = []
-    for row in conn.execute(q):
+    for row in rows:
         score = 0.0
         other = _entity_keys(row.data)
         if keys and other:
             score = len(keys & other) / len(keys | other)
-        v = _centroid(row.state)
+        v = centroids.get(row.id)
         if mine_v is not None and v is not None and len(v) == len(mine_v):
             denom = float(np.linalg.norm(v) * np.linalg.norm(mine_v)) or 1.0
             score = max(score, float(v @ mine_v) / denom)
@@ -164,7 +144,6 @@ def _generate(
     members = story_articles(engine, story["id"], min_confidence=config.lenses.min_confidence)
     ids = [m["id"] for m in members]
     with engine.connect() as conn:
-        _active_lenses(conn, members, config.lenses.min_confidence)
         data = (
             {
                 r.article_id: r.data
@@ -316,19 +295,17 @@ def _new_since(
 def current_draft(
     engine: Engine, config: Any, story_id: int, user_id: int | None = None
 ) -> dict[str, Any] | None:
-    """The latest generated draft with editors' fields laid over it; None for no such story.
+    """The latest generated draft with editors' fields laid over it; None for no such story
+    or one not drafted yet.
 
-    A story never drafted is drafted now, so a page or the CLI always has something to show.
+    A read never writes: it does not build a missing draft (that would load the sentence
+    encoder inside the web process). A story without one is already queued for the drafts
+    stage (`dirty`); pages show it as "drafting…" (`draft_pending`).
     """
     with engine.connect() as conn:
-        if _story(conn, story_id) is None:
-            return None
         latest = _latest(conn, story_id)
     if latest is None:
-        redraft_story(engine, config, story_id)
-        with engine.connect() as conn:
-            latest = _latest(conn, story_id)
-    assert latest is not None
+        return None
     version, data = latest
     # Read before opening the connection below: SQLite transactions here take the write
     # lock (BEGIN IMMEDIATE), so a second connection inside one would wait on it.
@@ -345,6 +322,16 @@ def current_draft(
         draft = overlay({**data, "version": version}, edits)
         draft["new_since_last_look"] = _new_since(conn, draft, story_id, seen)
     return draft
+
+
+def draft_pending(story: dict[str, Any], config: Any) -> bool:
+    """True for a story with no draft that the drafts stage will build (dirty, with enough
+    outlets): what a page shows as "drafting…"; false means it waits for more sources."""
+    return (
+        bool(story.get("dirty"))
+        and story.get("status") != "merged"
+        and int(story.get("n_sources") or 0) >= config.drafts.min_sources
+    )
 
 
 def save_edit(

@@ -265,7 +265,7 @@ def _page_outcome(
     extracted = None
     why = None
     if res.ok:
-        extracted = extract_article(res.body, res.final_url, res.headers)
+        extracted = extract_article(res.body, res.final_url, res.headers, settings=config.crawler)
         if not extracted.text:
             why = f"no article text in the page ({res.content_type or 'unknown type'})"
     else:

@@ -95,7 +95,9 @@ async def _run(
                     raise RuntimeError(f"{res.error}: {res.detail}")
                 return res.body
 
-            return await evaluate(directory, fetch, workers=config.crawler.workers, ids=ids)
+            return await evaluate(
+                directory, fetch, settings=config.crawler, workers=config.crawler.workers, ids=ids
+            )
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from core.settings.crawler import CrawlerSettings
 from ingest.extract import extract_article
 
 logger = logging.getLogger(__name__)
@@ -55,15 +56,16 @@ def load_ground_truth(dir: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in truth.items() if v.get("articleBody")}
 
 
-def _extract_text(body: bytes, url: str | None) -> str:
+def _extract_text(body: bytes, url: str | None, settings: CrawlerSettings) -> str:
     """Runs in a worker process: only picklable arguments and results cross the boundary."""
-    return extract_article(body, url=url).text
+    return extract_article(body, url=url, settings=settings).text
 
 
 async def evaluate(
     dir: Path,
     fetch: Callable[[str], Awaitable[bytes]] | None = None,
     *,
+    settings: CrawlerSettings,
     workers: int = 2,
     progress: bool = False,
     ids: list[str] | None = None,
@@ -96,7 +98,7 @@ async def evaluate(
                         None, lambda: gzip.decompress(path.read_bytes())
                     )
                 text = await loop.run_in_executor(
-                    pool, _extract_text, body, truth[page_id].get("url")
+                    pool, _extract_text, body, truth[page_id].get("url"), settings
                 )
         except Exception as exc:  # noqa: BLE001 - a failed page scores zero and is counted
             logger.warning("page %s failed: %s: %s", page_id, type(exc).__name__, exc)

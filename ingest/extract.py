@@ -170,10 +170,15 @@ def extract_article(
     html: bytes | str,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
-    settings: CrawlerSettings | None = None,
+    *,
+    settings: CrawlerSettings,
 ) -> Extracted:
-    """Main text and metadata; empty text for non-HTML, empty or unparseable input."""
-    cfg = settings or CrawlerSettings()
+    """Main text and metadata; empty text for non-HTML, empty or unparseable input.
+
+    `settings` is required: the [crawler] extract_* keys must reach trafilatura from every
+    caller (crawl, add-url, the evaluation), not only from the ones that remember to pass them.
+    """
+    cfg = settings
     hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     if not html or not is_html(html, hdrs):
         return EMPTY

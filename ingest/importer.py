@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from core.settings.crawler import CrawlerSettings
 from ingest.langid import detect_language
 from ingest.urls import canonical_url, region_from_host, url_host
 from store.articles import DONE, PENDING, merge_duplicate_text, text_hash, upsert_article
@@ -59,8 +60,11 @@ def _validate(obj: Any) -> dict[str, Any]:
     return obj
 
 
-def import_jsonl(engine: Engine, path: Path) -> ImportReport:
-    """Import every valid line of `path`; one transaction per line so a bad one costs nothing."""
+def import_jsonl(engine: Engine, path: Path, settings: CrawlerSettings) -> ImportReport:
+    """Import every valid line of `path`; one transaction per line so a bad one costs nothing.
+
+    `settings` ([crawler]) decides language identification, as for crawled pages.
+    """
     report = ImportReport()
     with engine.connect() as conn:
         source_ids = {n: i for i, n in conn.execute(select(sources.c.id, sources.c.name))}
@@ -74,7 +78,7 @@ def import_jsonl(engine: Engine, path: Path) -> ImportReport:
                 report.errors.append((line_no, str(e)))
                 continue
             text = obj["text"].strip()
-            lang, conf = detect_language(text, obj.get("lang"))
+            lang, conf = detect_language(text, obj.get("lang"), settings)
             region = obj.get("region") or region_from_host(url_host(obj["url"]))
             digest = text_hash(text)
             with engine.begin() as conn:

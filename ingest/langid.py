@@ -46,10 +46,13 @@ def short_code(lang: str | None) -> str | None:
 
 
 def detect_language(
-    text: str, declared: str | None = None, settings: CrawlerSettings | None = None
+    text: str, declared: str | None, settings: CrawlerSettings
 ) -> tuple[str | None, float]:
-    """(language, confidence); (declared-or-None, 0.0) when the text is too short to judge."""
-    cfg = settings or CrawlerSettings()
+    """(language, confidence); (declared-or-None, 0.0) when the text is too short to judge.
+
+    `settings` is required so the [crawler] lang_* keys reach every caller (crawl and import).
+    """
+    cfg = settings
     declared_code = short_code(declared)
     sample = (text or "").strip()
     letters = sum(ch.isalpha() for ch in sample)

@@ -23,13 +23,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from core.settings.lenses import UNLABELLED, LensSettings
+from core.settings.lenses import LensSettings
 from models.errors import LensError
 from models.features import EmbedFn, LensFeatures, as_batch, embed_texts
 
 logger = logging.getLogger(__name__)
-
-Provenance = str  # "model" | "source" | "none"
 
 
 @dataclass
@@ -209,23 +207,3 @@ def train(
         model.trained_seconds,
     )
     return model
-
-
-def resolve_lens(
-    pred: tuple[str, float] | None,
-    *,
-    min_confidence: float,
-    source_default: str | None,
-) -> tuple[str, Provenance, float | None]:
-    """The lens a take shows when no editor has labelled it.
-
-    Order: an editor's label (handled by the caller, always first and never overwritten) >
-    a model prediction at or above `min_confidence` > the source's default lens > "unlabelled".
-    """
-    if pred is not None:
-        lens, confidence = pred
-        if confidence >= min_confidence and lens != UNLABELLED:
-            return lens, "model", float(confidence)
-    if source_default:
-        return source_default, "source", None
-    return UNLABELLED, "none", None

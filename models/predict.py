@@ -20,9 +20,9 @@ from models.registry import load_version, set_note
 from models.takes import load_takes
 from store.claims import ClaimLost, claim_where, finish_claim, release
 from store.db import utcnow
-from store.queries import latest_labels, lens_of
-from store.schema import DONE, articles, labels, lens_predictions, sources, story_members
+from store.schema import DONE, articles, labels, lens_predictions, story_members
 from store.stories import mark_dirty
+from store.takes import take_lenses
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +36,6 @@ def _refused(engine: Engine, active: dict[str, Any], exc: ArtifactError) -> str:
         "active lens model refused", extra={"version": active["version"], "error": str(exc)}
     )
     return msg
-
-
-def _shown(lens: str | None, conf: float | None, min_conf: float) -> str | None:
-    return lens if lens is not None and conf is not None and conf >= min_conf else None
 
 
 def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> dict[str, Any]:
@@ -80,28 +76,16 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
         if not claimed:
             break
         after = claimed[-1]
-        q = select(
-            articles.c.id, lens_predictions.c.lens, lens_predictions.c.confidence
-        ).select_from(
-            articles.outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
-        )
-        with engine.connect() as conn:
-            rows = conn.execute(q.where(articles.c.id.in_(claimed))).all()
-        before = {aid: _shown(lens, conf, settings.min_confidence) for aid, lens, conf in rows}
         takes = load_takes(engine, config, list(claimed))
         if not takes.ids:
             release(engine, "lens", claimed, claimed.token)
             continue
         preds = model.predict(takes.texts, embeddings=takes.embeddings)
         now = utcnow()
-        moved = [
-            aid
-            for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
-            if before.get(aid) != _shown(lens, conf, settings.min_confidence)
-        ]
         try:
             with engine.begin() as conn:
                 finish_claim(conn, "lens", list(claimed), claimed.token)
+                before = take_lenses(conn, takes.ids, settings.min_confidence)
                 conn.execute(
                     delete(lens_predictions).where(lens_predictions.c.article_id.in_(takes.ids))
                 )
@@ -118,7 +102,9 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
                         for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
                     ],
                 )
-                if moved:
+                shown = take_lenses(conn, takes.ids, settings.min_confidence)
+                moved = [a for a in takes.ids if shown[a]["lens"] != before[a]["lens"]]
+                if moved:  # the lens a take shows changed: its story's draft is rebuilt
                     mark_dirty(
                         conn,
                         select(story_members.c.story_id).where(
@@ -188,37 +174,13 @@ def queue_by_uncertainty(
     return sorted(rows, key=lambda r: (-r["uncertainty"], r["article_id"]))
 
 
-def take_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
-    """Each take's shown lens with its provenance, via store.queries.lens_of (as drafts use).
+def shown_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
+    """Each take's shown lens with its provenance, by the one rule (store/takes.py).
 
     Values: {"lens", "provenance": editor|model|source|none, "confidence", "model_version"}.
     """
-    if not article_ids:
-        return {}
-    q = (
-        select(
-            articles.c.id,
-            sources.c.default_lens,
-            lens_predictions.c.lens,
-            lens_predictions.c.confidence,
-            lens_predictions.c.model_version,
-        )
-        .select_from(
-            articles.outerjoin(sources, sources.c.id == articles.c.source_id).outerjoin(
-                lens_predictions, lens_predictions.c.article_id == articles.c.id
-            )
-        )
-        .where(articles.c.id.in_(article_ids))
-    )
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-        given = latest_labels(conn, list(article_ids))
-    out = {}
-    for aid, default, lens, conf, version in rows:
-        info = lens_of(given.get(aid), lens, conf, version, default, config.lenses.min_confidence)
-        info.setdefault("model_version", None)
-        out[aid] = info
-    return out
+        return take_lenses(conn, list(article_ids), config.lenses.min_confidence)
 
 
 def prediction_counts(engine: Engine) -> dict[str, int]:
@@ -234,6 +196,6 @@ __all__ = [
     "predict_missing",
     "prediction_counts",
     "queue_by_uncertainty",
-    "take_lenses",
+    "shown_lenses",
     "uncertainty",
 ]

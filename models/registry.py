@@ -19,6 +19,7 @@ from models.errors import ArtifactError
 from store.db import utcnow
 from store.queries import audit
 from store.schema import model_versions
+from store.takes import active_model
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +32,6 @@ def get_version(engine: Engine, version: str) -> dict[str, Any] | None:
         row = conn.execute(select(model_versions).where(model_versions.c.version == version))
         found = row.first()
     return dict(found._mapping) if found else None
-
-
-def active_row(engine: Engine) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        q = select(model_versions).where(model_versions.c.active.is_(True))
-        row = conn.execute(q.order_by(model_versions.c.id.desc())).first()
-    return dict(row._mapping) if row else None
 
 
 def latest_row(engine: Engine) -> dict[str, Any] | None:
@@ -118,9 +112,7 @@ def activate(
         )
     load_version(row, taxonomy)  # raises ArtifactError: refuse before switching
     with engine.begin() as conn:
-        previous = conn.execute(
-            select(model_versions.c.version).where(model_versions.c.active.is_(True))
-        ).scalar()
+        previous = (active_model(conn) or {}).get("version")
         conn.execute(update(model_versions).values(active=False))
         conn.execute(
             update(model_versions).where(model_versions.c.version == version).values(active=True)

@@ -3,8 +3,8 @@
 `retrain` trains a candidate on every editor label, cross-validates it and the active model's
 recipe on the same stratified folds (see models/evaluate.py), saves the candidate as a new
 versioned artifact either way (metrics, label snapshot, content hash, confusion-matrix PNG) and
-makes it active only if its macro-F1 is higher. `maybe_retrain_in_background` is what the
-daemon calls every loop: it starts at most one retrain thread and returns at once.
+makes it active only if its macro-F1 is higher. Retrains in the background (the daemon's,
+the UI's button) go through models/background.py.
 """
 
 from __future__ import annotations
@@ -29,15 +29,14 @@ from models.artifacts import save_artifact
 from models.classifier import train
 from models.errors import ArtifactError, LensError
 from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
-from models.registry import active_row, latest_row, load_version, record_version
-from models.takes import editor_labels, labels_since, last_label_id, load_takes
+from models.registry import load_version, record_version
+from models.takes import editor_labels, last_label_id, load_takes
 from store.locks import RETRAIN, writer_lock
+from store.takes import active_model as active_row
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()  # one retrain at a time in this process
-_bg_lock = threading.Lock()
-_bg: dict[str, Any] = {"thread": None, "failed_at": 0, "result": None, "error": None}
 PNG_SUFFIX = ".confusion.png"
 
 
@@ -263,59 +262,3 @@ def _decide(
         f"macro-F1 {f1:.3f} does not beat active {active['version']}'s {old:.3f} on the same "
         f"{n_folds} folds (needs more than +{s.promotion_min_gain:.3f}); kept {active['version']}"
     )
-
-
-def maybe_retrain_in_background(engine: Engine, config: Config) -> bool:
-    """Start a background retrain when enough labels arrived since the last one; never blocks.
-
-    Counts lens labels newer than the last trained version's watermark (or the last failed
-    attempt's, so a retrain that cannot succeed is not retried every loop) and, at
-    `[lenses] retrain_after` or more, starts one daemon thread. Returns whether it started one.
-    """
-    if _lock.locked() or background_running():
-        return False
-    latest = latest_row(engine)
-    trained = ((latest or {}).get("metrics") or {}).get("training", {}).get("last_label_id", 0)
-    new = labels_since(engine, max(int(trained), int(_bg["failed_at"])))
-    if new < config.lenses.retrain_after:
-        return False
-    with _bg_lock:
-        if background_running():
-            return False
-        watermark = last_label_id(engine)
-        thread = threading.Thread(
-            target=_background, args=(engine, config, watermark), name="lens-retrain", daemon=True
-        )
-        _bg.update(thread=thread, error=None)
-        thread.start()
-    logger.info("lens retrain started in background", extra={"new_labels": new})
-    return True
-
-
-def _background(engine: Engine, config: Config, watermark: int) -> None:
-    try:
-        _bg["result"] = retrain(engine, config, progress=False)
-    except RetrainRunning:  # elsewhere: not a failure, and its result counts the same labels
-        logger.info("lens retrain skipped: another process is training")
-    except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the daemon down
-        _bg["failed_at"] = watermark
-        _bg["error"] = f"{type(exc).__name__}: {exc}"
-        logger.error("background lens retrain failed", extra={"error": _bg["error"]})
-
-
-def background_running() -> bool:
-    thread = _bg["thread"]
-    return thread is not None and thread.is_alive()
-
-
-def background_status() -> dict[str, Any]:
-    """Whether a background retrain runs, and the last one's result or error."""
-    return {"running": background_running(), "result": _bg["result"], "error": _bg["error"]}
-
-
-def wait_for_background(timeout: float | None = None) -> bool:
-    """Join the background retrain (tests, clean shutdown); True when none is left running."""
-    thread = _bg["thread"]
-    if thread is not None:
-        thread.join(timeout)
-    return not background_running()

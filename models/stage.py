@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert, select
 
 from core.config import Config
 from core.settings.lenses import UNLABELLED
 from models.takes import TAKE_LEAD_CHARS, take_text
 from store.db import utcnow
-from store.queries import audit, latest_labels
+from store.queries import audit
 from store.schema import DONE, articles, labels, lens_predictions, model_versions, sources
+from store.takes import active_model, latest_labels, outlet_name
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,7 @@ def check_lens(config: Config, lens: str) -> str:
 
 def labels_per_lens(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                select(labels.c.article_id).where(labels.c.kind == "lens").distinct()
-            )
-        ]
-        latest = latest_labels(conn, ids)
+        latest = latest_labels(conn)
     out: dict[str, int] = {}
     for lens in latest.values():
         out[lens] = out.get(lens, 0) + 1
@@ -80,15 +75,9 @@ def list_model_versions(engine: Engine) -> list[dict[str, Any]]:
     return rows
 
 
-def active_version(engine: Engine) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(model_versions).where(model_versions.c.active.is_(True))).first()
-    return dict(row._mapping) if row else None
-
-
 def run_predictions(engine: Engine, config: Config) -> dict[str, int]:
     """Predict lenses for articles with no prediction from the active model (none: nothing)."""
-    active = active_version(engine)
+    active = active_model(engine)
     if active is None:
         return {"predicted": 0}
     from models.predict import predict_missing
@@ -112,7 +101,7 @@ def label_queue(engine: Engine, config: Config, limit: int = 20) -> list[dict[st
             articles.c.id.label("article_id"),
             articles.c.title,
             articles.c.text,
-            func.coalesce(sources.c.name, articles.c.source_name).label("outlet"),
+            outlet_name().label("outlet"),
             sources.c.default_lens,
         )
         .select_from(
@@ -137,4 +126,4 @@ def label_queue(engine: Engine, config: Config, limit: int = 20) -> list[dict[st
     for r in rows:
         r["sentence"] = take_text(r["title"], r.pop("text"))
         r["guess"], r["confidence"] = UNLABELLED, None
-    return queue_by_uncertainty(engine, config, rows, active_version(engine))[:limit]
+    return queue_by_uncertainty(engine, config, rows, active_model(engine))[:limit]

@@ -19,6 +19,7 @@ from core.config import Config
 from core.settings.lenses import UNLABELLED
 from store.articles import text_hash
 from store.schema import articles, embeddings, labels
+from store.takes import latest_labels
 
 TAKE_LEAD_CHARS = 400
 _CHUNK = 2000  # ids per IN (...) query: well under SQLite's bound-parameter limit
@@ -114,14 +115,8 @@ def load_takes(
 
 def editor_labels(engine: Engine, taxonomy: Sequence[str] | None = None) -> dict[int, str]:
     """The last lens an editor gave each take (optionally only lenses of `taxonomy`)."""
-    q = (
-        select(labels.c.article_id, labels.c.value)
-        .where(labels.c.kind == "lens", labels.c.article_id.is_not(None))
-        .order_by(labels.c.id)
-    )
     with engine.connect() as conn:
-        latest = {aid: v for aid, v in conn.execute(q)}
-    latest = {a: v for a, v in latest.items() if v != UNLABELLED}
+        latest = {a: v for a, v in latest_labels(conn).items() if v != UNLABELLED}
     if taxonomy is not None:
         allowed = set(taxonomy)
         latest = {a: v for a, v in latest.items() if v in allowed}

@@ -44,8 +44,9 @@ def _empty(status: str, note: str | None, model: str, lang: str) -> dict:
     }
 
 
-def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_start: int) -> dict:
-    settings = _worker_settings
+def _result_from_doc(
+    doc: Doc, checked: Checked, model: str, lang: str, body_start: int, settings: NlpSettings
+) -> dict:
     result = _empty(checked.status, checked.note, model, lang)
     result["body_start"] = body_start
     sentences = [
@@ -75,15 +76,11 @@ def _result_from_doc(doc: Doc, checked: Checked, model: str, lang: str, body_sta
     return result
 
 
-_worker_settings: NlpSettings = NlpSettings()
-
-
 def _run_group(
     model: str, items: list[tuple[Checked, str, int]], settings: NlpSettings
 ) -> list[dict]:
-    """Analyse texts that share one pipeline, in this process."""
-    global _worker_settings
-    _worker_settings = settings
+    """Analyse texts that share one pipeline, in this process (settings travel with the call,
+    so a worker process needs no module state)."""
     nlp = pipeline_for(model, settings)
     ner = has_ner(nlp)
     out = []
@@ -94,7 +91,7 @@ def _run_group(
         elif not ner:
             checked = Checked(checked.text, checked.status, f"{checked.note}; no NER for {lang}")
         try:
-            out.append(_result_from_doc(doc, checked, model, lang, body_start))
+            out.append(_result_from_doc(doc, checked, model, lang, body_start, settings))
         except Exception as exc:  # noqa: BLE001 - one odd text must not sink the batch
             logger.exception("analysis failed for a %d-char text", len(checked.text))
             out.append(_empty("error", f"analysis failed: {type(exc).__name__}", model, lang))

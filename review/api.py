@@ -15,6 +15,7 @@ from drafts.stage import (
     EDITABLE_FIELDS,
     approve_story,
     current_draft,
+    draft_pending,
     redraft_story,
     render_json,
     render_markdown,
@@ -72,6 +73,7 @@ class StoryList(BaseModel):
 class StoryDetail(BaseModel):
     story: dict[str, Any]
     draft: dict[str, Any] | None = Field(description="drafts.stage.current_draft's shape")
+    drafting: bool = Field(False, description="No draft yet, and a worker will build one.")
     articles: list[dict[str, Any]]
 
 
@@ -151,7 +153,10 @@ def api_story(request: Request, story_id: int, user: User = Depends(current_user
     arts = story_articles(s.engine, story_id, min_confidence=s.config.lenses.min_confidence)
     keep = ("id", "title", "url", "outlet", "region", "lang", "published_at", "lens")
     return StoryDetail(
-        story=story, draft=draft, articles=[{k: a.get(k) for k in keep} for a in arts]
+        story=story,
+        draft=draft,
+        drafting=draft is None and draft_pending(story, s.config),
+        articles=[{k: a.get(k) for k in keep} for a in arts],
     )
 
 
@@ -222,13 +227,19 @@ def api_merge(
     other = resolve_story(engine, body.other)
     if other["id"] == story_id:
         raise HTTPException(400, "a story cannot be merged with itself")
-    service(merge_stories, engine, story_id, other["id"], user["id"])
+    service(merge_stories, engine, story_id, other["id"], user["id"], request.app.state.config)
     return Ok()
 
 
 @router.post("/split", response_model=SplitResult)
 def api_split(request: Request, body: SplitBody, user: User = Depends(current_user)) -> SplitResult:
-    new_id = service(split_articles, request.app.state.engine, body.article_ids, user["id"])
+    new_id = service(
+        split_articles,
+        request.app.state.engine,
+        body.article_ids,
+        user["id"],
+        request.app.state.config,
+    )
     return SplitResult(story_id=int(new_id))
 
 
@@ -238,7 +249,7 @@ def api_move(
 ) -> Ok:
     engine = request.app.state.engine
     story = resolve_story(engine, body.story)
-    service(move_article, engine, article_id, story["id"], user["id"])
+    service(move_article, engine, article_id, story["id"], user["id"], request.app.state.config)
     return Ok()
 
 
@@ -288,7 +299,7 @@ def api_retrain(request: Request, user: User = Depends(require_admin)) -> Retrai
 
 @router.get("/models/retrain", response_model=RetrainStatus)
 def api_retrain_status(request: Request) -> RetrainStatus:
-    st = request.app.state.retrain
+    st = request.app.state.retrainer.status()
     return RetrainStatus(
         running=st["running"],
         result=st.get("result"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.config import Config
+from models.background import BackgroundRetrain
 from review import api, pages
 from review.auth import LoginRequired, ensure_csrf, guard
 from review.auth import router as auth_router
@@ -75,8 +75,7 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
     app.state.render = render
     app.state.limiter = LoginLimiter(settings.login_attempts_per_minute)
     app.state.queue_cache = QueueCache(settings.queue_cache_s)
-    app.state.retrain = {"running": False, "result": None, "error": None}
-    app.state.retrain_lock = threading.Lock()
+    app.state.retrainer = BackgroundRetrain(engine, config)
 
     secret = settings.secret_key or secrets.token_urlsafe(32)
     if not settings.secret_key:

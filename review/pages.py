@@ -106,7 +106,7 @@ def models_page(request: Request) -> Response:
         "models.html",
         versions=list_model_versions(s.engine),
         per_lens=labels_per_lens(s.engine),
-        retrain=s.retrain,
+        retrain=s.retrainer.status(),
     )
 
 

@@ -13,6 +13,7 @@ from drafts.stage import (
     EDITABLE_FIELDS,
     approve_story,
     current_draft,
+    draft_pending,
     redraft_story,
     render_json,
     render_markdown,
@@ -86,6 +87,7 @@ def story_page(request: Request, story_id: int, user: User = Depends(current_use
         "story.html",
         story=story,
         draft=draft,
+        drafting=draft is None and draft_pending(story, s.config),
         fields=fields,
         articles=articles,
         history=history,
@@ -167,7 +169,7 @@ def merge(
     target = resolve_story(engine, other)
     if target["id"] == story_id:
         raise HTTPException(400, "a story cannot be merged with itself")
-    service(merge_stories, engine, story_id, target["id"], user["id"])
+    service(merge_stories, engine, story_id, target["id"], user["id"], request.app.state.config)
     return _back(story_id)
 
 
@@ -180,13 +182,14 @@ def split(
 ) -> Response:
     engine = request.app.state.engine
     story_or_404(engine, story_id)
-    members = {a["id"] for a in story_articles(engine, story_id)}
+    conf = request.app.state.config.lenses.min_confidence
+    members = {a["id"] for a in story_articles(engine, story_id, min_confidence=conf)}
     chosen = sorted(set(article_ids))
     if not chosen:
         raise HTTPException(400, "choose the articles to split off")
     if not set(chosen) <= members:
         raise HTTPException(400, "only this story's articles can be split off")
-    new_id = service(split_articles, engine, chosen, user["id"])
+    new_id = service(split_articles, engine, chosen, user["id"], request.app.state.config)
     return _back(int(new_id))
 
 
@@ -200,7 +203,7 @@ def move(
 ) -> Response:
     engine = request.app.state.engine
     story = resolve_story(engine, target)
-    service(move_article, engine, article_id, story["id"], user["id"])
+    service(move_article, engine, article_id, story["id"], user["id"], request.app.state.config)
     return _back(back if back is not None else story["id"])
 
 

@@ -7,7 +7,6 @@ models/; this module only adapts their results and errors to HTTP.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -71,8 +70,11 @@ def queue_page(
     key = (tuple(sorted(filters.items())), sort, limit, offset)
 
     def compute() -> tuple[int, list[dict[str, Any]]]:
-        rows = list_stories(state.engine, **filters, sort=sort, limit=limit, offset=offset)
-        return count_stories(state.engine, **filters), rows
+        conf = state.config.lenses.min_confidence
+        rows = list_stories(
+            state.engine, **filters, sort=sort, limit=limit, offset=offset, min_confidence=conf
+        )
+        return count_stories(state.engine, **filters, min_confidence=conf), rows
 
     total, rows = state.queue_cache.get(key, compute)
     counts = new_takes_counts(state.engine, user_id, [r["id"] for r in rows])
@@ -117,37 +119,10 @@ def field_items(draft: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return [v if isinstance(v, dict) else {"text": str(v)} for v in value]
 
 
-def _result_dict(result: Any) -> dict[str, Any] | None:
-    if result is None or isinstance(result, dict):
-        return result
-    if hasattr(result, "_asdict"):
-        return dict(result._asdict())
-    if hasattr(result, "__dict__"):
-        return {k: v for k, v in vars(result).items() if not k.startswith("_")}
-    return {"result": str(result)}
-
-
 def start_retrain(app: FastAPI, user_id: int) -> bool:
-    """Run models.retrain.retrain in a background thread; False when one is already running."""
-    from models.retrain import retrain  # heavy (scikit-learn): only when asked
-
-    state = app.state.retrain
-    with app.state.retrain_lock:
-        if state["running"]:
-            return False
-        state.update(running=True, error=None, started_at=utcnow(), user_id=user_id)
-    engine, config = app.state.engine, app.state.config
-    audit(engine, user_id, "model.retrain", "model", None, None)
-
-    def work() -> None:
-        try:
-            state["result"] = _result_dict(retrain(engine, config))
-        except Exception as e:  # noqa: BLE001 - reported on the models page, not lost
-            logger.exception("retrain failed")
-            state["error"] = f"{type(e).__name__}: {e}"
-        finally:
-            state["running"] = False
-            state["finished_at"] = utcnow()
-
-    threading.Thread(target=work, name="retrain", daemon=True).start()
+    """Start the app's background retrain (models/background.py, the daemon's mechanism
+    too); False when one is already running."""
+    if not app.state.retrainer.start(user_id=user_id):
+        return False
+    audit(app.state.engine, user_id, "model.retrain", "model", None, None)
     return True

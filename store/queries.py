@@ -28,8 +28,6 @@ from store.schema import (
     analyses,
     articles,
     audit_log,
-    labels,
-    lens_predictions,
     sources,
     stories,
     story_members,
@@ -38,27 +36,11 @@ from store.schema import (
     users,
 )
 from store.stories import refresh_story
+from store.takes import lens_info, outlet_name, shown_lens, with_lens_inputs
 
-UNLABELLED = "unlabelled"
 SORTS = ("recency", "sources", "regions")
 
 _region = func.coalesce(articles.c.region, sources.c.country, "Global")
-
-
-def _latest_lens_label():
-    """Join condition: the newest lens label of an article (an editor may relabel)."""
-    newer = labels.alias("newer")
-    return and_(
-        labels.c.article_id == articles.c.id,
-        labels.c.kind == "lens",
-        ~exists(
-            select(1).where(
-                newer.c.article_id == labels.c.article_id,
-                newer.c.kind == "lens",
-                newer.c.id > labels.c.id,
-            )
-        ),
-    )
 
 
 def _member_join():
@@ -74,6 +56,7 @@ def _filters(
     lang: str | None,
     since: datetime | None,
     until: datetime | None,
+    min_confidence: float,
 ) -> list:
     conds: list = [stories.c.status != "merged"]
     if status:
@@ -98,20 +81,15 @@ def _filters(
                 .where(story_members.c.story_id == stories.c.id, articles.c.lang == lang)
             )
         )
-    if lens:
-        # The take's lens as the queue shows it: newest label, else prediction, else default.
-        effective = func.coalesce(
-            labels.c.value, lens_predictions.c.lens, sources.c.default_lens, UNLABELLED
-        )
+    if lens:  # the take's lens by the one rule (store/takes.py), as the draft shows it
         conds.append(
             exists(
                 select(1)
-                .select_from(
-                    _member_join()
-                    .outerjoin(labels, _latest_lens_label())
-                    .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
+                .select_from(with_lens_inputs(_member_join()))
+                .where(
+                    story_members.c.story_id == stories.c.id,
+                    shown_lens(min_confidence).lens == lens,
                 )
-                .where(story_members.c.story_id == stories.c.id, effective == lens)
             )
         )
     return conds
@@ -139,11 +117,16 @@ def list_stories(
     user_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    min_confidence: float,
 ) -> list[dict[str, Any]]:
-    """One page of the story queue, with per-story regions, lenses, languages and new takes."""
+    """One page of the story queue, with per-story regions, lenses, languages and new takes.
+
+    `min_confidence` is [lenses] min_confidence: the lens filter and each story's lenses
+    follow the one lens rule (store/takes.py), as the drafts do.
+    """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    conds = _filters(status, lens, region, lang, since, until)
+    conds = _filters(status, lens, region, lang, since, until, min_confidence)
     order = {
         "recency": (stories.c.last_article_at.desc().nulls_last(), stories.c.id.desc()),
         "sources": (stories.c.n_sources.desc(), stories.c.last_article_at.desc().nulls_last()),
@@ -153,6 +136,7 @@ def list_stories(
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
         _decorate(conn, rows, user_id)
+        _decorate_lenses(conn, rows, min_confidence)
     return rows
 
 
@@ -165,50 +149,56 @@ def count_stories(
     lang: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    min_confidence: float,
     **_: Any,
 ) -> int:
-    conds = _filters(status, lens, region, lang, since, until)
+    conds = _filters(status, lens, region, lang, since, until, min_confidence)
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(stories).where(*conds)).scalar_one()
 
 
 def _decorate(conn: Connection, rows: list[dict[str, Any]], user_id: int | None) -> None:
-    """Add regions, langs, lenses and new-take counts to story rows, in three queries."""
+    """Add regions, langs and new-take counts to story rows."""
     if not rows:
         return
     ids = [r["id"] for r in rows]
     by_id = {r["id"]: r for r in rows}
     for r in rows:
-        r.update(regions=set(), langs=set(), lenses=set(), new_takes=0)
+        r.update(regions=set(), langs=set(), new_takes=0)
     q = (
-        select(
-            story_members.c.story_id,
-            _region.label("region"),
-            articles.c.lang,
-            func.coalesce(labels.c.value, lens_predictions.c.lens, sources.c.default_lens).label(
-                "lens"
-            ),
-        )
-        .select_from(
-            _member_join()
-            .outerjoin(labels, _latest_lens_label())
-            .outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
-        )
+        select(story_members.c.story_id, _region.label("region"), articles.c.lang)
+        .select_from(_member_join())
         .where(story_members.c.story_id.in_(ids))
     )
-    for sid, region, lang, lens in conn.execute(q):
+    for sid, region, lang in conn.execute(q):
         r = by_id[sid]
         r["regions"].add(region)
         if lang:
             r["langs"].add(lang)
-        r["lenses"].add(lens or UNLABELLED)
     if user_id is not None:
         for sid, n in _new_takes(conn, user_id, ids).items():
             by_id[sid]["new_takes"] = n
     for r in rows:
         r["n_regions"] = len(r["regions"])
-        for k in ("regions", "langs", "lenses"):
+        for k in ("regions", "langs"):
             r[k] = sorted(r[k])
+
+
+def _decorate_lenses(conn: Connection, rows: list[dict[str, Any]], min_confidence: float) -> None:
+    """Add each story's take lenses, by the one lens rule."""
+    if not rows:
+        return
+    by_id = {r["id"]: r for r in rows}
+    lenses: dict[int, set[str]] = {sid: set() for sid in by_id}
+    q = (
+        select(story_members.c.story_id, shown_lens(min_confidence).lens)
+        .select_from(with_lens_inputs(_member_join()))
+        .where(story_members.c.story_id.in_(list(by_id)))
+    )
+    for sid, lens in conn.execute(q):
+        lenses[sid].add(lens)
+    for sid, r in by_id.items():
+        r["lenses"] = sorted(lenses[sid])
 
 
 def _new_takes(conn: Connection, user_id: int, story_ids: list[int]) -> dict[int, int]:
@@ -257,78 +247,34 @@ def get_story_by_slug(engine: Engine, slug: str) -> dict[str, Any] | None:
     return get_story(engine, sid) if sid is not None else None
 
 
-def lens_of(
-    label: str | None,
-    predicted: str | None,
-    confidence: float | None,
-    model_version: str | None,
-    source_default: str | None,
-    min_confidence: float,
-) -> dict[str, Any]:
-    """A take's lens with where it came from: editor > confident model > source default."""
-    if label:
-        return {"lens": label, "provenance": "editor", "confidence": None, "model_version": None}
-    if predicted and confidence is not None and confidence >= min_confidence:
-        return {
-            "lens": predicted,
-            "provenance": "model",
-            "confidence": confidence,
-            "model_version": model_version,
-        }
-    if source_default:
-        return {"lens": source_default, "provenance": "source", "confidence": None}
-    return {"lens": UNLABELLED, "provenance": "none", "confidence": None, "model_version": None}
-
-
-def latest_labels(conn: Connection, article_ids: list[int]) -> dict[int, str]:
-    """The last lens an editor gave each article."""
-    q = (
-        select(labels.c.article_id, labels.c.value)
-        .where(labels.c.kind == "lens", labels.c.article_id.in_(article_ids))
-        .order_by(labels.c.id)
-    )
-    return {aid: v for aid, v in conn.execute(q)}
-
-
-def story_articles(
-    engine: Engine, story_id: int, *, min_confidence: float = 0.5
-) -> list[dict[str, Any]]:
-    """Member articles in publication order, with outlet, region and lens provenance."""
+def story_articles(engine: Engine, story_id: int, *, min_confidence: float) -> list[dict[str, Any]]:
+    """Member articles in publication order, with outlet, region and lens provenance (the
+    one lens rule of store/takes.py, under [lenses] min_confidence)."""
+    rule = shown_lens(min_confidence)
     q = (
         select(
             articles,
             sources.c.name.label("source"),
+            outlet_name().label("outlet"),
             sources.c.country.label("source_country"),
             sources.c.default_lens,
             story_members.c.assigned_by,
             story_members.c.assigned_at,
             story_members.c.score,
-            lens_predictions.c.lens.label("pred_lens"),
-            lens_predictions.c.confidence.label("pred_conf"),
-            lens_predictions.c.model_version,
+            *rule.columns(),
         )
-        .select_from(
-            _member_join().outerjoin(
-                lens_predictions, lens_predictions.c.article_id == articles.c.id
-            )
-        )
+        .select_from(with_lens_inputs(_member_join()))
         .where(story_members.c.story_id == story_id)
         .order_by(articles.c.published_at.asc().nulls_last(), articles.c.id)
     )
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
-        lab = latest_labels(conn, [r["id"] for r in rows])
     for r in rows:
-        r["outlet"] = r["source"] or r["source_name"] or r["site_name"] or "Unknown"
+        r["outlet"] = r["outlet"] or "Unknown"
         r["region"] = r["region"] or r["source_country"] or "Global"
-        r["lens"] = lens_of(
-            lab.get(r["id"]),
-            r.pop("pred_lens"),
-            r.pop("pred_conf"),
-            r.pop("model_version"),
-            r["default_lens"],
-            min_confidence,
-        )
+        r["lens"] = lens_info(r)
+        for k in ("lens_provenance", "lens_confidence", "lens_model_version"):
+            r.pop(k)
     return rows
 
 
@@ -350,7 +296,7 @@ def search_articles(engine: Engine, q: str, limit: int = 50) -> list[dict[str, A
             articles.c.title,
             articles.c.url,
             articles.c.published_at,
-            func.coalesce(sources.c.name, articles.c.source_name).label("outlet"),
+            outlet_name().label("outlet"),
             story_members.c.story_id,
             stories.c.slug,
             case((func.lower(articles.c.title).like(pat), 0), else_=1).label("rank"),

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, distinct, func, insert, select, update
 
 from store.db import insert_on_conflict, utcnow
 from store.schema import articles, counters, sources, stories, story_members
+from store.takes import outlet_name
 
 _SLUG_WORDS = 8
 
@@ -95,7 +96,7 @@ def refresh_story(
     (else StaleStory, rolling back the caller's transaction): a writer whose view of the
     story is stale never overwrites a newer state.
     """
-    outlet = func.coalesce(sources.c.name, articles.c.source_name, articles.c.site_name)
+    outlet = outlet_name()
     stamp = func.coalesce(articles.c.published_at, articles.c.created_at)
     row = conn.execute(
         select(
@@ -174,3 +175,46 @@ def bump_cluster_epoch(conn: Connection) -> int:
 
 def cluster_epoch(conn: Connection) -> int:
     return read_counter(conn, EPOCH)
+
+
+def merge_story(
+    conn: Connection,
+    keep_id: int,
+    other_id: int,
+    *,
+    by: str | None = None,
+    user_id: int | None = None,
+    **keep_values: Any,
+) -> list[int]:
+    """Fold story `other_id` into `keep_id`, the one way a merge is written (editor and
+    consolidation alike); returns the article ids that moved.
+
+    The other story stays as a pointer: status "merged", `merged_into`, no clusterer state,
+    no members. `by` None keeps each membership's `assigned_by` (an automatic merge must not
+    turn an editor's placement into the algorithm's, nor the reverse); "editor" marks every
+    moved article as placed by `user_id`. `keep_values` go to the kept story's refresh
+    (e.g. its new `state`).
+    """
+    moved = [
+        r[0]
+        for r in conn.execute(
+            select(story_members.c.article_id).where(story_members.c.story_id == other_id)
+        )
+    ]
+    if by is None:
+        conn.execute(
+            update(story_members)
+            .where(story_members.c.story_id == other_id)
+            .values(story_id=keep_id, assigned_at=utcnow())
+        )
+    else:
+        for aid in moved:
+            assign(conn, aid, keep_id, by=by, user_id=user_id)
+    conn.execute(
+        update(stories)
+        .where(stories.c.id == other_id)
+        .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
+    )
+    refresh_story(conn, keep_id, **keep_values)
+    refresh_story(conn, other_id)
+    return moved

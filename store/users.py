@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -23,7 +24,13 @@ logger = logging.getLogger(__name__)
 ROLES = ("editor", "admin")
 MIN_PASSWORD_LEN = 8
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("storyloom-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against for unknown users; made on the first login, not at
+    import (every `storyloom --help` paid ~50 ms of argon2 for it)."""
+    return _hasher.hash("storyloom-dummy-password")
 
 
 class UserError(ValueError):
@@ -92,7 +99,7 @@ def verify_user(engine: Engine, username: str, password: str) -> dict[str, Any] 
     """The user's row (id, username, role) when the password matches an active account."""
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username)).first()
-    stored = row.password_hash if row is not None and row.active else _DUMMY_HASH
+    stored = row.password_hash if row is not None and row.active else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

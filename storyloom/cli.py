@@ -169,7 +169,13 @@ def stories(
     from store.queries import list_stories
 
     config = ctx.obj.config()
-    rows = list_stories(get_engine(config), status=status, sort=sort, limit=limit)
+    rows = list_stories(
+        get_engine(config),
+        status=status,
+        sort=sort,
+        limit=limit,
+        min_confidence=config.lenses.min_confidence,
+    )
     table = Table("id", "slug", "articles", "outlets", "regions", "status", "last article")
     for r in rows:
         table.add_row(
@@ -267,7 +273,7 @@ def import_(
     from ingest.importer import import_jsonl
 
     config = ctx.obj.config()
-    report = import_jsonl(get_engine(config), file)
+    report = import_jsonl(get_engine(config), file, config.crawler)
     for line_no, why in report.errors:
         err.print(escape(f"{file}:{line_no}: {why}"))
     console.print(

@@ -30,6 +30,7 @@ from core.config import Config
 from ingest.counters import Tally
 from ingest.crawl import _record_failure, due_sources, fetch_pages, poll_source, shared_hosts
 from ingest.fetch import Fetcher, FetchResult
+from models.background import BackgroundRetrain
 from store.db import utcnow
 from store.notify import Listener
 from storyloom.runner import run_worker, stages
@@ -37,13 +38,6 @@ from storyloom.runner import run_worker, stages
 logger = logging.getLogger(__name__)
 
 _SLEEP_STEP_S = 0.1  # how quickly a sleeping loop notices the stop flag
-
-
-def _retrain_hook() -> Callable[[Engine, Config], bool]:
-    """The lens trainer's non-blocking hook, imported when the daemon starts (scikit-learn)."""
-    from models.retrain import maybe_retrain_in_background
-
-    return maybe_retrain_in_background
 
 
 def _flatten(stage: str, result: Any) -> dict[str, float]:
@@ -75,7 +69,7 @@ class Processor:
         self._listener = Listener(engine)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="process", daemon=True)
-        self._retrain = _retrain_hook()
+        self._retrain = BackgroundRetrain(engine, config)
         self.passes = 0
 
     def start(self) -> None:
@@ -121,7 +115,7 @@ class Processor:
     def _after_pass(self, _results: dict[str, Any]) -> None:
         self.passes += 1
         try:
-            if self._retrain(self.engine, self.config):
+            if self._retrain.maybe_start():
                 self.tally.add("retrain_started")
         except Exception:
             logger.exception("retrain hook failed")

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from clustering.stored import rebuild_state
 from core.config import Config
+from core.settings.clustering import ClusteringSettings
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import audit_log, draft_versions, stories, story_members
@@ -116,7 +117,7 @@ def find_problems(conn: Connection) -> dict[str, list[int]]:
     }
 
 
-def _repair(conn: Connection, found: dict[str, list[int]], model: str, keep: int) -> None:
+def _repair(conn: Connection, found: dict[str, list[int]], settings: ClusteringSettings) -> None:
     merged = _merged(conn)
     rebuild: set[int] = set(found["live_without_state"])
     for sid in found["merged_into_merged"]:
@@ -154,7 +155,7 @@ def _repair(conn: Connection, found: dict[str, list[int]], model: str, keep: int
                 )
             )
     for sid in sorted(rebuild):
-        rebuild_state(conn, sid, model, keep)
+        rebuild_state(conn, sid, settings)
     for sid in sorted(rebuild | set(found["miscounted"]) | set(found["merged_with_members"])):
         refresh_story(conn, sid)
     conn.execute(update(stories).where(stories.c.status == "merged").values(dirty=False))
@@ -171,8 +172,7 @@ def run_doctor(engine: Engine, config: Config, *, repair: bool = True) -> dict[s
             found = find_problems(conn)
             n = sum(len(v) for v in found.values())
             if n and repair:
-                c = config.clustering
-                _repair(conn, found, c.model, c.recent_members)
+                _repair(conn, found, config.clustering)
     if n:
         logger.warning(
             "doctor found inconsistent state" + ("; repaired" if repair else ""),

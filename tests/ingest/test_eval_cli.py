@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.config import Config
 from ingest.eval_extraction import evaluate, load_ground_truth
 from storyloom.cli import app
 
@@ -45,14 +46,15 @@ def test_eval_extraction_json_through_the_fetch_path(
     assert res.exit_code == 0, res.output
     got = json.loads(res.stdout.strip().splitlines()[-1])
     assert set(got) == {"precision", "recall", "f1", "pages_per_s"}
-    direct = asyncio.run(evaluate(subset, workers=2))  # the same files read from disk
+    direct = asyncio.run(
+        evaluate(subset, settings=Config().crawler, workers=2)
+    )  # the same files read from disk
     for k in ("precision", "recall", "f1"):
         assert got[k] == pytest.approx(direct[k], abs=1e-9), k
     assert got["f1"] > 0.9 and got["pages_per_s"] > 0
 
 
 def test_eval_extraction_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
-    from core.config import Config
     from ingest.eval_cli import run_extraction_eval
 
     with pytest.raises(FileNotFoundError, match="needs ground-truth.json and an html/ folder"):

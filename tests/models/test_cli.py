@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from models.registry import active_row
 from models.stage import set_label
+from store.takes import active_model
 from storyloom.cli import app
 from tests.models.conftest import UCI_LENSES, store_takes
 
@@ -54,12 +54,12 @@ def test_cli_retrain_models_activate_and_queue(cli_desk) -> None:
     assert first.exit_code == 0, first.output
     assert "promoted" in first.output and "first model" in first.output
     assert "macro-F1" in first.output and "health" in first.output
-    v1 = active_row(engine)["version"]
+    v1 = active_model(engine)["version"]
 
     second = run(cfg, "retrain", "--quiet")  # same labels, same settings: nothing to gain
     assert second.exit_code == 0, second.output
     assert "not promoted" in second.output and "does not beat" in second.output
-    assert active_row(engine)["version"] == v1
+    assert active_model(engine)["version"] == v1
 
     listing = run(cfg, "models")
     assert listing.exit_code == 0
@@ -68,11 +68,11 @@ def test_cli_retrain_models_activate_and_queue(cli_desk) -> None:
 
     rolled = run(cfg, "models", "activate", v2)
     assert rolled.exit_code == 0, rolled.output
-    assert active_row(engine)["version"] == v2
+    assert active_model(engine)["version"] == v2
 
     unknown = run(cfg, "models", "activate", "v9-20260101-000000")
     assert unknown.exit_code == 1 and "no model version" in unknown.output
-    assert active_row(engine)["version"] == v2
+    assert active_model(engine)["version"] == v2
 
     queue = run(cfg, "label-queue", "--limit", "5")
     assert queue.exit_code == 0, queue.output

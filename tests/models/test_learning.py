@@ -10,9 +10,9 @@ import random
 
 from models.classifier import train
 from models.predict import predict_missing
-from models.registry import active_row
 from models.retrain import retrain
 from models.stage import label_queue, set_label
+from store.takes import active_model
 from tests.models.conftest import heldout_f1, store_takes, uci_config
 
 SIZES = (50, 200, 1000)
@@ -55,7 +55,7 @@ def test_uncertainty_first_beats_random(uci, uci_settings, tmp_path, sqlite_engi
     chosen = list(seed)
     while len(chosen) < 200:
         retrain(sqlite_engine, config, progress=False)
-        predict_missing(sqlite_engine, config, active_row(sqlite_engine))
+        predict_missing(sqlite_engine, config, active_model(sqlite_engine))
         batch = label_queue(sqlite_engine, config, limit=BATCH)
         assert len(batch) == BATCH and batch[0]["uncertainty"] >= batch[-1]["uncertainty"]
         for take in batch:

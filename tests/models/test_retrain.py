@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from models.background import BackgroundRetrain
 from models.errors import ArtifactError, LensError
-from models.predict import predict_missing, take_lenses
-from models.registry import activate, active_row, get_version
-from models.retrain import maybe_retrain_in_background, retrain, wait_for_background
+from models.predict import predict_missing, shown_lenses
+from models.registry import activate, get_version
+from models.retrain import retrain
 from models.stage import label_queue, list_model_versions, set_label
 from store.schema import labels, lens_predictions, model_versions
+from store.takes import active_model
 from tests.models.conftest import store_takes, uci_config
 
 POOL = 500  # takes in the store
@@ -50,7 +52,7 @@ def test_promotion_only_when_better_on_same_folds_and_rollback(uci, desk) -> Non
     assert full["promoted"], full["reason"]
     assert full["active_version"] == first["version"]
     assert full["macro_f1"] > full["active_macro_f1"]  # same folds, measured against v1's recipe
-    assert active_row(engine)["version"] == full["version"]
+    assert active_model(engine)["version"] == full["version"]
 
     # Fewer labels, a third of them flipped to a wrong lens: evaluated on the same folds against
     # every editor label, it must lose to the active model and leave it in place.
@@ -64,7 +66,7 @@ def test_promotion_only_when_better_on_same_folds_and_rollback(uci, desk) -> Non
     assert not worse["promoted"]
     assert worse["macro_f1"] < worse["active_macro_f1"]
     assert "does not beat" in worse["reason"] and full["version"] in worse["reason"]
-    assert active_row(engine)["version"] == full["version"]
+    assert active_model(engine)["version"] == full["version"]
     row = get_version(engine, worse["version"])
     assert row["note"] == worse["reason"] and not row["active"]
     assert Path(row["path"]).is_file()  # saved anyway, for inspection or a manual activate
@@ -80,12 +82,12 @@ def test_promotion_only_when_better_on_same_folds_and_rollback(uci, desk) -> Non
     assert listed[full["version"]]["confusion_png"] == str(png)
 
     # Predictions carry the active version; a rollback re-predicts every take with the old one.
-    predict_missing(engine, config, active_row(engine))
+    predict_missing(engine, config, active_model(engine))
     assert {v for v, _, _ in _predictions(engine).values()} == {full["version"]}
-    assert predict_missing(engine, config, active_row(engine))["predicted"] == 0  # idempotent
+    assert predict_missing(engine, config, active_model(engine))["predicted"] == 0  # idempotent
     activate(engine, first["version"], taxonomy=config.lenses.taxonomy)
-    assert active_row(engine)["version"] == first["version"]
-    again = predict_missing(engine, config, active_row(engine))
+    assert active_model(engine)["version"] == first["version"]
+    again = predict_missing(engine, config, active_model(engine))
     assert again["predicted"] == POOL - LABELLED
     assert {v for v, _, _ in _predictions(engine).values()} == {first["version"]}
     with pytest.raises(LookupError, match="no model version"):
@@ -110,7 +112,7 @@ def test_corrupt_or_foreign_artifact_is_refused(uci, desk) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(ArtifactError, match="sha256"):
         activate(engine, other["version"], taxonomy=config.lenses.taxonomy)
-    assert active_row(engine)["version"] == good["version"]
+    assert active_model(engine)["version"] == good["version"]
 
     # A foreign pickle whose hash was (maliciously) recorded: refused by its missing header.
     import hashlib
@@ -133,7 +135,7 @@ def test_corrupt_or_foreign_artifact_is_refused(uci, desk) -> None:
     from models.registry import _cache
 
     _cache.clear()  # a fresh process: nothing loaded yet
-    out = predict_missing(engine, config, active_row(engine))
+    out = predict_missing(engine, config, active_model(engine))
     assert out["predicted"] == 0 and "sha256" in out["error"]
     assert "artifact refused" in get_version(engine, good["version"])["note"]
     assert len(label_queue(engine, config, limit=5)) == 5
@@ -144,7 +146,7 @@ def test_corrupt_or_foreign_artifact_is_refused(uci, desk) -> None:
 def test_editor_label_is_never_overwritten(uci, desk) -> None:
     engine, config, ids, pool = desk
     res = retrain(engine, config, progress=False)
-    predict_missing(engine, config, active_row(engine))
+    predict_missing(engine, config, active_model(engine))
     preds = _predictions(engine)
     labelled = {ids[i] for i in pool[:LABELLED]}
     assert not (set(preds) & labelled)  # labelled takes are not predicted at all
@@ -154,7 +156,7 @@ def test_editor_label_is_never_overwritten(uci, desk) -> None:
     model_lens = preds[aid][1]
     editor_lens = next(x for x in config.lenses.taxonomy if x != model_lens)
     set_label(engine, aid, editor_lens, None)
-    shown = take_lenses(engine, config, [aid, ids[pool[-1]]])
+    shown = shown_lenses(engine, config, [aid, ids[pool[-1]]])
     assert shown[aid] == {
         "lens": editor_lens,
         "provenance": "editor",
@@ -169,14 +171,14 @@ def test_editor_label_is_never_overwritten(uci, desk) -> None:
     # A new model and a rollback later, the editor's label still stands and is not re-predicted.
     newer = retrain(engine, config, progress=False)
     activate(engine, newer["version"], taxonomy=config.lenses.taxonomy)
-    predict_missing(engine, config, active_row(engine))
+    predict_missing(engine, config, active_model(engine))
     assert _predictions(engine)[aid][0] == res["version"]  # untouched since the label
     with engine.connect() as conn:
         values = conn.execute(
             select(labels.c.value).where(labels.c.article_id == aid, labels.c.kind == "lens")
         ).scalars()
         assert list(values) == [editor_lens]
-    assert take_lenses(engine, config, [aid])[aid]["provenance"] == "editor"
+    assert shown_lenses(engine, config, [aid])[aid]["provenance"] == "editor"
     assert aid not in {t["article_id"] for t in label_queue(engine, config, limit=500)}
 
 
@@ -194,20 +196,21 @@ def test_background_retrain_after_n_new_labels(uci, sqlite_engine, sqlite_url, t
     config = uci_config(tmp_path, sqlite_url, retrain_after=40, cv_folds=3)
     pool = uci.pool[:120]
     ids = store_takes(sqlite_engine, uci, pool)
+    bg = BackgroundRetrain(sqlite_engine, config)
     for i in pool[:39]:
         set_label(sqlite_engine, ids[i], uci.labels[i], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # 39 < 40
+    assert bg.maybe_start() is False  # 39 < 40
     set_label(sqlite_engine, ids[pool[39]], uci.labels[pool[39]], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is True
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # one at a time
-    assert wait_for_background(timeout=120)
+    assert bg.maybe_start() is True
+    assert bg.maybe_start() is False  # one at a time
+    assert bg.wait(timeout=120)
     (v,) = list_model_versions(sqlite_engine)
     assert v["active"] and v["n_labels"] == 40
-    assert maybe_retrain_in_background(sqlite_engine, config) is False  # nothing new since
+    assert bg.maybe_start() is False  # nothing new since
     for i in pool[40:80]:
         set_label(sqlite_engine, ids[i], uci.labels[i], None)
-    assert maybe_retrain_in_background(sqlite_engine, config) is True
-    assert wait_for_background(timeout=120)
+    assert bg.maybe_start() is True
+    assert bg.wait(timeout=120)
     assert len(list_model_versions(sqlite_engine)) == 2
 
 

@@ -10,6 +10,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from core.settings.crawler import CrawlerSettings
 from ingest.eval_extraction import evaluate, load_ground_truth, token_prf
 
 BASELINE = json.loads((Path(__file__).with_name("eval_baseline.json")).read_text())
@@ -28,7 +29,7 @@ def test_token_prf_definition() -> None:
 def test_extraction_quality_floor(bench_dir: Path) -> None:
     subset = BASELINE["subset"]
     ids = sorted(load_ground_truth(bench_dir))[subset["start"] : subset["start"] + subset["size"]]
-    result = asyncio.run(evaluate(bench_dir, workers=2, ids=ids))
+    result = asyncio.run(evaluate(bench_dir, settings=CrawlerSettings(), workers=2, ids=ids))
     assert result["pages"] == subset["size"] and result["failures"] == 0
     for metric in ("precision", "recall", "f1"):
         assert result[metric] >= BASELINE["floor"][metric], (metric, result, BASELINE)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings.crawler import CrawlerSettings
 from ingest.extract import decode_html, extract_article
+
+
+def extract(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - extract_article with defaults
+    return extract_article(*args, settings=CrawlerSettings(), **kwargs)
+
 
 PAGES = {
     # id prefix: (title fragment, a sentence from the page's gold text)
@@ -42,7 +48,7 @@ def _page(charset_meta: str | None) -> str:
 @pytest.mark.parametrize("page_id", sorted(PAGES))
 def test_benchmark_pages(page_id: str, bench_dir: Path) -> None:
     body = gzip.decompress((bench_dir / "html" / f"{page_id}.html.gz").read_bytes())
-    got = extract_article(body, url="https://example.com/a", headers={"Content-Type": "text/html"})
+    got = extract(body, url="https://example.com/a", headers={"Content-Type": "text/html"})
     title, sentence = PAGES[page_id]
     assert got.title and title in got.title
     assert sentence in got.text
@@ -56,7 +62,7 @@ def test_metadata_fields() -> None:
         '<meta property="og:site_name" content="Kölner Blatt">'
         '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00"></head>',
     )
-    got = extract_article(html.encode(), url="https://example.de/a")
+    got = extract(html.encode(), url="https://example.de/a")
     assert got.title == "Köln: Straßenbahn"
     assert got.author == "Anna Schmidt"
     assert got.site_name == "Kölner Blatt"
@@ -67,16 +73,16 @@ def test_metadata_fields() -> None:
 
 def test_wrong_http_charset_does_not_make_mojibake() -> None:
     body = _page("utf-8").encode("utf-8")
-    got = extract_article(body, headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    got = extract(body, headers={"Content-Type": "text/html; charset=iso-8859-1"})
     assert "Bürgermeister von Köln" in got.text
     assert "Ã" not in got.text
 
 
 def test_declared_legacy_charset_is_respected_when_right() -> None:
     body = _page("windows-1252").encode("cp1252")
-    got = extract_article(body, headers={"Content-Type": "text/html"})
+    got = extract(body, headers={"Content-Type": "text/html"})
     assert "Bürgermeister von Köln" in got.text
-    got = extract_article(
+    got = extract(
         _page(None).encode("latin-1"), headers={"Content-Type": "text/html; charset=latin-1"}
     )
     assert "Straßenbahn" in got.text
@@ -103,13 +109,13 @@ def test_charset_order_bom_then_header_then_meta() -> None:
 
 
 def test_non_html_body_gives_empty_text() -> None:
-    assert extract_article(b"%PDF-1.7\n...", headers={"Content-Type": "application/pdf"}).text == ""
-    assert extract_article(b'{"a": 1}', headers={"Content-Type": "application/json"}).text == ""
-    assert extract_article(b"\x89PNG\r\n\x1a\n\x00\x00", headers={}).text == ""
+    assert extract(b"%PDF-1.7\n...", headers={"Content-Type": "application/pdf"}).text == ""
+    assert extract(b'{"a": 1}', headers={"Content-Type": "application/json"}).text == ""
+    assert extract(b"\x89PNG\r\n\x1a\n\x00\x00", headers={}).text == ""
 
 
 @pytest.mark.parametrize("junk", [b"", b"   ", b"\x00\x01\x02\xff" * 100, b"<<<>>>", "<html>"])
 def test_garbage_never_raises(junk: bytes | str) -> None:
-    got = extract_article(junk, headers={"Content-Type": "text/html"})
+    got = extract(junk, headers={"Content-Type": "text/html"})
     assert got.text == ""
     assert got.title is None

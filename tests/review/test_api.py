@@ -8,8 +8,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
+from drafts.stage import run_drafts
 from store.db import utcnow
 from store.schema import analyses, labels, stories
+from tests.review.conftest import make_config
 from tests.review.data import add_story, news_items
 from tests.review.test_security import routes
 
@@ -46,6 +48,7 @@ def test_story_edit_redraft_export_history(store: Engine, editor: Client) -> Non
     client, token = editor
     h = {"X-CSRF-Token": token}
     sid, ids = add_story(store, "strike", news_items("Strike", 3))
+    run_drafts(store, make_config())  # the drafts stage, as a worker runs it
     detail = client.get(f"/api/stories/{sid}").json()
     assert detail["draft"]["headline"] and len(detail["articles"]) == 3
     body = {"value": "- Editors' own line about the strike."}

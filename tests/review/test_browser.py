@@ -15,8 +15,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine, select
 
+from drafts.stage import run_drafts
 from store.schema import draft_edits, labels, stories, story_members
-from tests.review.conftest import browser_login
+from tests.review.conftest import browser_login, make_config
 from tests.review.data import EDITOR, add_articles, add_story, news_items
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,7 @@ def seeded(module_store: Engine) -> dict[str, int]:
     for name in ("edit", "relabel", "merge_a", "merge_b", "split", "approve"):
         sid, _ = add_story(module_store, f"{name} story", news_items(name.title()))
         out[name] = sid
+    run_drafts(module_store, make_config())  # the drafts stage, as a worker runs it
     return out
 
 
