@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 
 from core.config import Config
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
+from nlp.pool import NlpPool
 from store.articles import DONE, ERROR, SKIPPED, ClaimLost, claim, finish, text_hash
 from store.claims import claim_ids
 from store.db import utcnow
@@ -78,7 +79,13 @@ def _write(
     )
 
 
-def analyse_rows(engine: Engine, config: Config, rows: list[dict[str, Any]], token: str) -> int:
+def analyse_rows(
+    engine: Engine,
+    config: Config,
+    rows: list[dict[str, Any]],
+    token: str,
+    pool: NlpPool | None = None,
+) -> int:
     """Analyse claimed rows whose stored analysis is missing or stale; returns how many ran.
 
     `token` is the claim's: results of rows whose claim was lost meanwhile are dropped.
@@ -98,6 +105,7 @@ def analyse_rows(engine: Engine, config: Config, rows: list[dict[str, Any]], tok
             [r["lang"] for r in todo],
             config.nlp,
             titles=[r["title"] for r in todo],
+            pool=pool,
         )
     except Exception:  # noqa: BLE001 - one bad text must not sink the batch: retry one by one
         logger.exception("batch analysis failed; retrying article by article")
@@ -127,12 +135,16 @@ def _store_done(
         logger.info("article %s: NLP claim expired; another worker took it", article_id)
 
 
-def run_nlp(engine: Engine, config: Config, *, limit: int | None = None) -> dict[str, int]:
+def run_nlp(
+    engine: Engine, config: Config, *, limit: int | None = None, pool: NlpPool | None = None
+) -> dict[str, int]:
+    """Analyse every pending article, a claimed batch at a time; `pool` is the worker's
+    long-lived NLP processes (nlp/pool.py)."""
     batch = config.nlp.batch_size * max(1, config.nlp.n_process)
     lease = config.workers.lease("nlp")
     seen = analysed = 0
     while ids := claim(engine, "nlp", batch, lease=lease):
-        analysed += analyse_rows(engine, config, _rows(engine, ids), ids.token)
+        analysed += analyse_rows(engine, config, _rows(engine, ids), ids.token, pool)
         seen += len(ids)
         if limit is not None and seen >= limit:
             break

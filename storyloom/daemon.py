@@ -33,7 +33,7 @@ from ingest.fetch import Fetcher, FetchResult
 from models.background import BackgroundRetrain
 from store.db import utcnow
 from store.notify import Listener
-from storyloom.runner import run_worker, stages
+from storyloom.runner import run_worker, worker_stages
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +87,24 @@ class Processor:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        chosen = stages(self.config.workers.stages)
         try:
-            while not self._stop.is_set():
-                try:
-                    run_worker(
-                        self.engine,
-                        self.config,
-                        chosen,
-                        stop=self._stop,
-                        listener=self._listener,
-                        after_pass=self._after_pass,
-                        on_result=self._count,
-                    )
-                except Exception:
-                    every = self.config.crawler.process_every_s
-                    logger.exception("processing pass failed; retrying in %gs", every)
-                    self.tally.add("errors_process")
-                    self._stop.wait(every)
+            with worker_stages(self.config) as chosen:
+                while not self._stop.is_set():
+                    try:
+                        run_worker(
+                            self.engine,
+                            self.config,
+                            chosen,
+                            stop=self._stop,
+                            listener=self._listener,
+                            after_pass=self._after_pass,
+                            on_result=self._count,
+                        )
+                    except Exception:
+                        every = self.config.crawler.process_every_s
+                        logger.exception("processing pass failed; retrying in %gs", every)
+                        self.tally.add("errors_process")
+                        self._stop.wait(every)
         finally:
             self._listener.close()
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
-from clustering.stored import rebuild_state
 from core.config import Config
 from core.settings.clustering import ClusteringSettings
 from store.locks import CLUSTER, StoreBusy, writer_lock
@@ -118,6 +117,8 @@ def find_problems(conn: Connection) -> dict[str, list[int]]:
 
 
 def _repair(conn: Connection, found: dict[str, list[int]], settings: ClusteringSettings) -> None:
+    from clustering.stored import rebuild_state  # spaCy's stop words: only when repairing
+
     merged = _merged(conn)
     rebuild: set[int] = set(found["live_without_state"])
     for sid in found["merged_into_merged"]:

@@ -11,10 +11,12 @@ work is announced (LISTEN/NOTIFY, store/notify.py) or `[workers] idle_wait_s` pa
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from sqlalchemy import Engine
 
 from core.config import Config
 from core.settings.storage import WORKER_STAGES
+from nlp.pool import NlpPool
 from store.notify import Listener
 
 logger = logging.getLogger(__name__)
@@ -36,16 +39,16 @@ class Stage:
     run: StageFn
 
 
-def stages(names: Sequence[str] | None = None) -> list[Stage]:
+def stages(names: Sequence[str] | None = None, *, nlp_pool: NlpPool | None = None) -> list[Stage]:
     """The processing stages (all, or `names`) in data-flow order, whatever order `names`
-    gives. Imported here: they load models."""
+    gives; NLP runs on `nlp_pool` when given. Imported here: they load models."""
     from clustering.stage import run_cluster, run_embed
     from drafts.stage import run_drafts
     from models.stage import run_predictions
     from nlp.stage import run_nlp
 
-    every = {
-        "nlp": run_nlp,
+    every: dict[str, StageFn] = {
+        "nlp": functools.partial(run_nlp, pool=nlp_pool),
         "embed": run_embed,
         "cluster": run_cluster,
         "lens": run_predictions,
@@ -56,6 +59,18 @@ def stages(names: Sequence[str] | None = None) -> list[Stage]:
     if unknown:
         raise ValueError(f"unknown stages {unknown}; allowed: {', '.join(WORKER_STAGES)}")
     return [Stage(n, every[n]) for n in WORKER_STAGES if n in wanted]
+
+
+@contextmanager
+def worker_stages(config: Config, names: Sequence[str] | None = None) -> Iterator[list[Stage]]:
+    """The stages with what they keep for the worker's life: the NLP process pool (with
+    `[nlp] n_process` > 1), closed on the way out. Models stay loaded in their caches."""
+    chosen = list(names) if names is not None else list(config.workers.stages)
+    if config.nlp.n_process > 1 and "nlp" in chosen:
+        with NlpPool(config.nlp) as pool:
+            yield stages(chosen, nlp_pool=pool)
+    else:
+        yield stages(chosen)
 
 
 def did_work(result: Any) -> bool:
@@ -108,7 +123,9 @@ def process(
 ) -> dict[str, Any]:
     """Passes until nothing is left that this process can do: `storyloom process`, the
     evaluation path, benches. Returns the summed counts per stage."""
-    chosen = stages() if chosen is None else chosen
+    if chosen is None:
+        with worker_stages(config, WORKER_STAGES) as own:
+            return process(engine, config, own, on_result=on_result)
     totals: dict[str, Any] = {}
     while True:
         out = run_pass(engine, config, chosen, on_result=on_result)
@@ -190,4 +207,13 @@ def run_once(engine: Engine, config: Config) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Stage", "did_work", "process", "run_once", "run_pass", "run_worker", "stages"]
+__all__ = [
+    "Stage",
+    "did_work",
+    "process",
+    "run_once",
+    "run_pass",
+    "run_worker",
+    "stages",
+    "worker_stages",
+]

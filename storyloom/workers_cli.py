@@ -59,19 +59,20 @@ def worker_cmd(
 ) -> None:
     """Process stored work until SIGTERM/SIGINT: any number of workers may share one
     PostgreSQL store, on any machines (on SQLite, one process)."""
-    from storyloom.runner import run_worker, stages
+    from storyloom.runner import run_worker, stages, worker_stages
 
     config, engine = ctx.obj.store()
     names = stage_names.split(",") if stage_names else config.workers.stages
+    names = [n.strip() for n in names if n.strip()]
     try:
-        chosen = stages([n.strip() for n in names if n.strip()])
+        stages(names)  # refuse unknown names before starting anything
     except ValueError as e:
         Console(stderr=True).print(f"[bold red]{escape(str(e))}[/]")
         raise typer.Exit(2) from None
     stop, force = threading.Event(), threading.Event()
     restore = install_signals(stop, force)
     try:
-        with working(engine, config, "worker"):
+        with working(engine, config, "worker"), worker_stages(config, names) as chosen:
             logger.info("worker started", extra={"stages": [s.name for s in chosen]})
             totals = run_worker(engine, config, chosen, once=once, stop=stop)
     finally:
