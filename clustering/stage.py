@@ -20,6 +20,7 @@ from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
 from core.config import Config
 from store.articles import DONE, ERROR, SKIPPED, Claim, ClaimLost, claim, finish, text_hash
+from store.claims import lease_of
 from store.db import aware, utcnow
 from store.locks import CLUSTER, writer_lock
 from store.schema import PENDING, articles, embeddings, stories, story_members
@@ -44,7 +45,7 @@ def run_embed(engine: Engine, config: Config) -> dict[str, int]:
     cfg = config.clustering
     embedder = None
     seen = computed = 0
-    lease = config.workers.lease("embed")
+    lease = lease_of(config.workers, "embed")
     while ids := claim(engine, "embed", cfg.batch_size * 4, lease=lease):
         q = (
             select(articles.c.id, articles.c.title, articles.c.text, embeddings.c.text_hash)

@@ -22,7 +22,7 @@ from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
 from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
-from store.claims import ClaimLost, claim_where, finish_claim
+from store.claims import ClaimLost, claim_where, finish_claim, lease_of
 from store.db import utcnow
 from store.queries import audit, last_seen, story_articles
 from store.schema import (
@@ -228,10 +228,11 @@ def run_drafts(engine: Engine, config: Any, *, encode: Encoder | None = None) ->
     Stories are claimed (store/claims.py), so N workers draft each story once. A dirty story
     below the threshold is only marked clean: a new article marks it dirty again.
     """
-    lease = config.workers.lease("drafts")
+    lease = lease_of(config.workers, "drafts")
     conds = [stories.c.dirty.is_(True), stories.c.status != "merged"]
     done = 0
-    while mine := claim_where(engine, "drafts", stories, conds, limit=16, lease=lease):
+    batch = config.workers.claim_batch
+    while mine := claim_where(engine, "drafts", stories, conds, limit=batch, lease=lease):
         for sid in mine:
             try:
                 done += _draft_claimed(engine, config, sid, mine.token, encode)

@@ -38,7 +38,7 @@ from store.articles import (
     text_hash,
     upsert_article,
 )
-from store.claims import claim_where, finish_claim
+from store.claims import claim_where, finish_claim, lease_of
 from store.db import utcnow
 from store.notify import notify_work
 from store.schema import article_urls, articles, sources
@@ -63,8 +63,8 @@ def due_sources(engine: Engine, config: Config, now: datetime) -> list[dict[str,
             sources.c.disabled.is_(False),
             or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
         ],
-        limit=config.crawler.max_concurrency * 4,
-        lease=config.workers.lease("source"),
+        limit=None,  # a poll is short: the crawler that finds a source due takes it
+        lease=lease_of(config.workers, "source"),
         now=now,
     )
     if not got:

@@ -18,7 +18,7 @@ from core.config import Config
 from models.errors import ArtifactError
 from models.registry import load_version, set_note
 from models.takes import load_takes
-from store.claims import ClaimLost, claim_where, finish_claim, release
+from store.claims import ClaimLost, claim_where, finish_claim, lease_of, release
 from store.db import utcnow
 from store.schema import DONE, articles, labels, lens_predictions, story_members
 from store.stories import mark_dirty
@@ -58,7 +58,7 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
     after = 0
     mine = lens_predictions.alias("mine")
     current = select(mine.c.article_id).where(mine.c.model_version == version)
-    lease = config.workers.lease("lens")
+    lease = lease_of(config.workers, "lens")
     while True:
         claimed = claim_where(  # N workers: each take predicted once (store/claims.py)
             engine,

@@ -14,7 +14,7 @@ from core.config import Config
 from nlp.analyse import PIPELINE_VERSION, analyse_texts
 from nlp.pool import NlpPool
 from store.articles import DONE, ERROR, SKIPPED, ClaimLost, claim, finish, text_hash
-from store.claims import claim_ids
+from store.claims import claim_ids, lease_of
 from store.db import utcnow
 from store.schema import analyses, articles
 
@@ -141,7 +141,7 @@ def run_nlp(
     """Analyse every pending article, a claimed batch at a time; `pool` is the worker's
     long-lived NLP processes (nlp/pool.py)."""
     batch = config.nlp.batch_size * max(1, config.nlp.n_process)
-    lease = config.workers.lease("nlp")
+    lease = lease_of(config.workers, "nlp")
     seen = analysed = 0
     while ids := claim(engine, "nlp", batch, lease=lease):
         analysed += analyse_rows(engine, config, _rows(engine, ids), ids.token, pool)
@@ -158,7 +158,7 @@ def analyse_article(engine: Engine, config: Config, article_id: int) -> dict[str
         raise LookupError(f"no article with id {article_id}")
     if rows[0]["text"] is None:
         raise LookupError(f"article {article_id} has no text yet (its page is not fetched)")
-    mine = claim_ids(engine, "nlp", [article_id], lease=config.workers.lease("nlp"))
+    mine = claim_ids(engine, "nlp", [article_id], lease=lease_of(config.workers, "nlp"))
     if mine:  # else a worker is analysing it right now: show what is stored
         analyse_rows(engine, config, rows, mine.token)
     with engine.connect() as conn:

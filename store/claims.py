@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, Table, delete, select
 
+from core.settings.storage import WorkerSettings
 from store.db import insert_on_conflict, utcnow
 from store.schema import claims
 
@@ -63,6 +64,12 @@ def take(
     return [int(i) for i in ids if int(i) in got]
 
 
+def lease_of(workers: WorkerSettings, stage: str) -> timedelta:
+    """`[workers] lease_s` of `stage`; a stage the file leaves out keeps its default."""
+    default = WorkerSettings.model_fields["lease_s"].default
+    return timedelta(seconds=workers.lease_s.get(stage, default[stage]))
+
+
 def live_claims(stage: str, now: datetime, lease: timedelta):  # noqa: ANN201 - a Select
     """Ids of `stage` whose claim is still live: candidates exclude them."""
     return select(claims.c.item_id).where(
@@ -76,13 +83,13 @@ def claim_where(
     table: Table,
     conds: Sequence[Any],
     *,
-    limit: int,
+    limit: int | None,
     lease: timedelta,
     order_by: Sequence[Any] = (),
     now: datetime | None = None,
     id_col: Column | None = None,
 ) -> Claim:
-    """Claim up to `limit` rows of `table` matching `conds` that nobody holds."""
+    """Claim up to `limit` (None: all) rows of `table` matching `conds` that nobody holds."""
     now = now or utcnow()
     col = id_col if id_col is not None else table.c.id
     token = new_token()
@@ -90,8 +97,9 @@ def claim_where(
         select(col)
         .where(*conds, col.not_in(live_claims(stage, now, lease)))
         .order_by(*(order_by or (col,)))
-        .limit(limit)
     )
+    if limit is not None:
+        q = q.limit(limit)
     pg = engine.dialect.name == "postgresql"
     if pg:
         q = q.with_for_update(skip_locked=True, of=table)
@@ -174,6 +182,7 @@ __all__ = [
     "finish_claim",
     "forget_all",
     "held",
+    "lease_of",
     "live_claims",
     "release",
     "take",

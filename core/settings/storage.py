@@ -1,7 +1,5 @@
 """Storage settings: the `[storage]` and `[workers]` sections of config.toml."""
 
-from datetime import timedelta
-
 from pydantic import Field, field_validator
 
 from core.settings_base import Section
@@ -48,6 +46,11 @@ class WorkerSettings(Section):
             "cluster stage needs none (its one writer takes a dead writer's claims at once)."
         ),
     )
+    claim_batch: int = Field(
+        16,
+        gt=0,
+        description="Stories a worker claims at a time for drafting (a draft takes seconds).",
+    )
     idle_wait_s: float = Field(
         30.0,
         gt=0,
@@ -83,8 +86,3 @@ class WorkerSettings(Section):
         if bad:
             raise ValueError(f"bad leases {bad}: stages are {', '.join(LEASED)}, seconds > 0")
         return v
-
-    def lease(self, stage: str) -> timedelta:
-        """The lease of `stage` (the default stages' value when the file names only some)."""
-        default = WorkerSettings.model_fields["lease_s"].default
-        return timedelta(seconds=self.lease_s.get(stage, default.get(stage, 600.0)))
