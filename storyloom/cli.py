@@ -367,10 +367,11 @@ def eval_clustering(
         raise typer.Exit(2)
     from clustering.eval_store import run_clustering_eval
     from clustering.evaluate import LabelledFileError
+    from storyloom.runner import run_stages
 
     config = ctx.obj.config()
     try:
-        res = run_clustering_eval(file, config, progress=not as_json)
+        res = run_clustering_eval(file, config, run_stages=run_stages, progress=not as_json)
     except LabelledFileError as e:
         err.print(f"[bold red]Cannot evaluate[/]: {e}")
         raise typer.Exit(2) from None

@@ -197,6 +197,14 @@ def run_worker(
     return totals
 
 
+def run_stages(
+    engine: Engine, config: Config, names: Sequence[str], on_result: OnResult | None = None
+) -> dict[str, Any]:
+    """`names` until nothing is left, with the worker's resources: the evaluation path."""
+    with worker_stages(config, names) as chosen:
+        return process(engine, config, chosen, on_result=on_result)
+
+
 def run_once(engine: Engine, config: Config) -> dict[str, Any]:
     """`storyloom crawl --once` and the demo: poll due sources, fetch their pages, then
     process everything pending."""
@@ -213,6 +221,7 @@ __all__ = [
     "process",
     "run_once",
     "run_pass",
+    "run_stages",
     "run_worker",
     "stages",
     "worker_stages",
