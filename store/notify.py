@@ -34,13 +34,13 @@ class Listener:
 
     def __init__(self, engine: Engine) -> None:
         self._event = threading.Event()
-        self._raw = None
+        self._pg = None
         if engine.dialect.name == "postgresql":
-            self._raw = engine.raw_connection()
-            self._raw.detach()  # autocommit, LISTENing: never handed back to the pool
-            pg = self._raw.driver_connection
-            pg.autocommit = True
-            pg.execute(f"LISTEN {CHANNEL}")
+            raw = engine.raw_connection()
+            self._pg = raw.driver_connection
+            raw.detach()  # autocommit and LISTENing: never handed back to the pool
+            self._pg.autocommit = True
+            self._pg.execute(f"LISTEN {CHANNEL}")
 
     def wake(self) -> None:
         """Wake the worker from this process (a crawler thread, a stop signal)."""
@@ -51,29 +51,28 @@ class Listener:
         if self._event.is_set():
             self._event.clear()
             return True
-        if self._raw is None:
+        if self._pg is None:
             woke = self._event.wait(timeout)
             self._event.clear()
             return woke
         deadline = time.monotonic() + timeout
         step = min(timeout, 0.5)  # a local wake() is noticed within a step
         while (left := deadline - time.monotonic()) > 0:
-            got = list(self._raw.driver_connection.notifies(timeout=min(step, left), stop_after=1))
+            got = list(self._pg.notifies(timeout=min(step, left), stop_after=1))
             if got or self._event.is_set():
                 self._event.clear()
                 # many notices may be queued: one wake-up is enough for all of them
-                list(self._raw.driver_connection.notifies(timeout=0.01))
+                list(self._pg.notifies(timeout=0.01))
                 return True
         return False
 
     def close(self) -> None:
-        if self._raw is not None:
+        if self._pg is not None:
             try:
-                self._raw.driver_connection.execute(f"UNLISTEN {CHANNEL}")
+                self._pg.close()
             except Exception:  # noqa: BLE001 - closing a broken connection is fine
-                logger.debug("UNLISTEN failed", exc_info=True)
-            self._raw.close()
-            self._raw = None
+                logger.debug("closing the LISTEN connection failed", exc_info=True)
+            self._pg = None
 
 
 __all__ = ["CHANNEL", "Listener", "notify_work"]

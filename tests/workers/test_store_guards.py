@@ -5,6 +5,7 @@ store, and the doctor's repairs."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +159,23 @@ def test_doctor_repairs_what_crosswise_merges_left(engine) -> None:
         row = conn.execute(select(stories).where(stories.c.id == a)).one()
         assert row.n_articles == 5 and row.state is not None
         assert {k: v for k, v in find_problems(conn).items() if v} == {}
+
+
+def test_an_idle_worker_wakes_on_notify(engine) -> None:
+    from store.notify import Listener, notify_work
+
+    listener = Listener(engine)
+    try:
+        t0 = time.monotonic()
+        assert not listener.wait(0.3)  # nothing announced: sleeps the whole wait
+        assert time.monotonic() - t0 >= 0.25
+        if engine.dialect.name == "postgresql":  # another process's NOTIFY (here: a transaction)
+            with engine.begin() as conn:
+                notify_work(conn, "nlp")
+        else:  # one process: the crawler in it wakes the worker directly
+            listener.wake()
+        t0 = time.monotonic()
+        assert listener.wait(10.0)
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        listener.close()
