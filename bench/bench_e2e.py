@@ -24,12 +24,9 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -69,20 +66,15 @@ def pages(folder: Path, config: Config) -> list[dict[str, Any]]:
 
 @contextmanager
 def store(kind: str):  # noqa: ANN201 - yields a URL
+    """A temporary SQLite file, or a fresh schema on the PostgreSQL server `kind`."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
             yield f"sqlite:///{tmp}/bench.db"
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(kind)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{kind}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    from tests.conftest import fresh_pg_schema  # the tests' own helper: one way to do it
+
+    with fresh_pg_schema(kind) as url:
+        yield url
 
 
 def warm(config: Config) -> None:
@@ -123,7 +115,7 @@ def run_e2e(url: str, config: Config, rows: list[dict], workers: int) -> dict[st
         path = Path(tmp) / "pages.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         t0 = time.perf_counter()
-        report = import_jsonl(engine, path)
+        report = import_jsonl(engine, path, config.crawler)
         import_s = time.perf_counter() - t0
     seconds: dict[str, float] = {"import": round(import_s, 2)}
     if workers == 1:
