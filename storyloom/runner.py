@@ -188,7 +188,7 @@ def run_worker(
             if once and not busy:
                 break
             # busy: another process is clustering; look again soon, not after a full idle wait
-            wait = config.workers.idle_wait_s / (20 if busy else 1)
+            wait = config.workers.idle_wait_s / (10 if busy else 1)
             listener.wait(wait)
     finally:
         if own:

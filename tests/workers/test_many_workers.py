@@ -27,7 +27,7 @@ from tests.workers.procs import (
     write_config,
 )
 
-HEADLINES = 300
+HEADLINES = 200
 
 
 def _by_path(parts: dict[str, int], base: str) -> dict[str, int]:
