@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from clustering.stored import rebuild_state
 from core.config import Config
+from core.errors import InvalidInput, NotFound
 from store.db import utcnow
 from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
@@ -25,9 +26,9 @@ from store.stories import assign, bump_cluster_epoch, create_story, merge_story,
 def _story(conn: Connection, story_id: int) -> Any:
     row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
     if row is None:
-        raise LookupError(f"no story with id {story_id}")
+        raise NotFound(f"no story with id {story_id}")
     if row.status == "merged":
-        raise ValueError(f"story {story_id} was merged into {row.merged_into}")
+        raise InvalidInput(f"story {story_id} was merged into {row.merged_into}")
     return row
 
 
@@ -81,7 +82,7 @@ def move_article(
     with _writing(engine, config) as conn:
         _story(conn, story_id)
         if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
-            raise LookupError(f"no article with id {article_id}")
+            raise NotFound(f"no article with id {article_id}")
         old = assign(conn, article_id, story_id, by="editor", user_id=user_id)
         for sid in {story_id, old} - {None}:
             _rebuild(conn, sid, config)
@@ -111,7 +112,7 @@ def split_articles(
 ) -> int:
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
-        raise ValueError("choose at least one article to split off")
+        raise InvalidInput("choose at least one article to split off")
     with _writing(engine, config) as conn:
         rows = conn.execute(
             select(
@@ -124,7 +125,7 @@ def split_articles(
             .order_by(articles.c.published_at)
         ).all()
         if len(rows) != len(set(article_ids)):
-            raise LookupError("some of the chosen articles do not exist")
+            raise NotFound("some of the chosen articles do not exist")
         new_id = create_story(conn, rows[0].title, rows[0].published_at)
         olds = set()
         for r in rows:
@@ -161,7 +162,7 @@ def merge_stories(
 ) -> None:
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:
-        raise ValueError("a story cannot be merged with itself")
+        raise InvalidInput("a story cannot be merged with itself")
     with _writing(engine, config) as conn:
         _story(conn, keep_id)
         _story(conn, other_id)

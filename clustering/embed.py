@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import NotReady
 from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
 
 
-class ModelNotFoundError(RuntimeError):
+class ModelNotFoundError(NotReady, RuntimeError):
     """The configured embedding model is neither a folder nor an installed model package."""
 
 

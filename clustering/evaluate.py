@@ -22,6 +22,7 @@ from clustering.consolidate import Change, consolidate
 from clustering.embed import Embedder, embed_input
 from clustering.metrics import bcubed_prf, pairwise_prf
 from clustering.streaming import ArticleFeatures, StreamingClusterer
+from core.errors import InvalidInput
 from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ EntitiesFn = Callable[[Sequence[str]], list[frozenset[str]]]
 CSV_COLUMNS = ("TITLE", "STORY", "TIMESTAMP")
 
 
-class LabelledFileError(ValueError):
+class LabelledFileError(InvalidInput):
     """A labelled file that cannot be read as the UCI CSV or our JSONL."""
 
 

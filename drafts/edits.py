@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.errors import InvalidInput
 from drafts.model import EDITABLE_FIELDS, LIST_FIELDS
 from drafts.render import CONFLICT, SUGGESTION, _parse_traced
 
 
-class EditError(ValueError):
+class EditError(InvalidInput):
     """An edit the draft cannot take (unknown field, wrong kind of value)."""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from clustering.stored import story_centroids
+from core.errors import InvalidInput, NotFound
 from drafts.build import build_draft
 from drafts.edits import EditError, normalise_value, overlay
 from drafts.embed import Encoder, cached, get_encoder
@@ -188,7 +189,7 @@ def redraft_story(
     with engine.connect() as conn:
         story = _story(conn, story_id)
     if story is None:
-        raise LookupError(f"no story with id {story_id}")
+        raise NotFound(f"no story with id {story_id}")
     draft = _generate(engine, config, story, encode or encoder_for(config))
     with engine.begin() as conn:
         if token is not None:
@@ -350,7 +351,7 @@ def save_edit(
     now = utcnow()
     with engine.begin() as conn:
         if _story(conn, story_id) is None:
-            raise LookupError(f"no story with id {story_id}")
+            raise NotFound(f"no story with id {story_id}")
         found = conn.execute(
             update(draft_edits)
             .where(draft_edits.c.story_id == story_id, draft_edits.c.field == field)
@@ -378,7 +379,7 @@ def _set_status(engine: Engine, story_id: int, status: str, user_id: int | None)
             .values(status=status, updated_at=utcnow())
         )
         if found.rowcount == 0:
-            raise LookupError(f"no open or approved story with id {story_id}")
+            raise NotFound(f"no open or approved story with id {story_id}")
         audit(
             conn,
             user_id,
@@ -407,7 +408,7 @@ def export_stories(
 ) -> list[Path]:
     """Write one file per story (named by its slug) with the editor's version of the draft."""
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     q = (
         select(stories.c.id, stories.c.slug)
         .where(stories.c.status != "merged")

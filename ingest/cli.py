@@ -140,19 +140,15 @@ def source_add(
     if lens and lens not in config.lenses.taxonomy:
         err.print(f"lens {lens!r} is not in the taxonomy: {', '.join(config.lenses.taxonomy)}")
         raise typer.Exit(2)
-    try:
-        sid = add_source(
-            engine,
-            name=s.name,
-            url=s.url,
-            kind=s.kind,
-            country=s.country,
-            language=s.language,
-            default_lens=s.default_lens,
-        )
-    except ValueError as e:
-        err.print(str(e))
-        raise typer.Exit(1) from None
+    sid = add_source(  # a taken name is a Conflict, reported by the top (storyloom/cli.py)
+        engine,
+        name=s.name,
+        url=s.url,
+        kind=s.kind,
+        country=s.country,
+        language=s.language,
+        default_lens=s.default_lens,
+    )
     console.print(f"added source {s.name!r} (id {sid}, {s.kind}) {s.url}")
 
 

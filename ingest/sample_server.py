@@ -25,13 +25,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from core.errors import InvalidInput
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus.json"
 REQUIRED_ARTICLE_KEYS = ("id", "outlet", "story", "title", "published", "author", "url")
 
 
-class CorpusError(ValueError):
+class CorpusError(InvalidInput):
     """The corpus file is missing, not JSON, or refers to outlets that do not exist."""
 
 

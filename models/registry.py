@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from core.errors import NotFound
 from models.artifacts import ArtifactInfo, load_artifact
 from models.classifier import LensModel
 from models.errors import ArtifactError
@@ -107,7 +108,7 @@ def activate(
     if row is None:
         with engine.connect() as conn:
             known = [r[0] for r in conn.execute(select(model_versions.c.version))]
-        raise LookupError(
+        raise NotFound(
             f"no model version {version!r}; known: {', '.join(known) or 'none (run retrain)'}"
         )
     load_version(row, taxonomy)  # raises ArtifactError: refuse before switching

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from core.config import Config
+from core.errors import InvalidInput, NotFound
 from core.settings.lenses import UNLABELLED
 from models.takes import TAKE_LEAD_CHARS, take_text
 from store.db import utcnow
@@ -35,7 +36,7 @@ def set_label(engine: Engine, article_id: int, lens: str, user_id: int | None) -
     """Store an editor's lens for a take; it wins over every model from now on."""
     with engine.begin() as conn:
         if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
-            raise LookupError(f"no article with id {article_id}")
+            raise NotFound(f"no article with id {article_id}")
         conn.execute(
             insert(labels).values(
                 kind="lens",
@@ -51,7 +52,7 @@ def set_label(engine: Engine, article_id: int, lens: str, user_id: int | None) -
 def check_lens(config: Config, lens: str) -> str:
     if lens not in config.lenses.taxonomy:
         allowed = ", ".join(config.lenses.taxonomy)
-        raise ValueError(f"lens {lens!r} is not in the taxonomy; allowed: {allowed}")
+        raise InvalidInput(f"lens {lens!r} is not in the taxonomy; allowed: {allowed}")
     return lens
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.config import Config
+from core.errors import StoryloomError, http_status
 from models.background import BackgroundRetrain
 from review import api, pages
 from review.auth import LoginRequired, ensure_csrf, guard
@@ -110,5 +111,10 @@ def create_app(config: Config, engine: Engine) -> FastAPI:
         if wants_html and not request.url.path.startswith("/api/"):
             return render(request, "error.html", status_code=exc.status_code, error=exc)
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(StoryloomError)
+    async def _storyloom_errors(request: Request, exc: StoryloomError) -> Response:
+        """An expected error raised outside `service()`: the same one mapping (core/errors)."""
+        return await _errors(request, HTTPException(http_status(exc), str(exc)))
 
     return app

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine
 
+from core.errors import StoryloomError, http_status
 from store.db import utcnow
 from store.queries import (
     audit,
@@ -30,13 +31,13 @@ LIST_FIELDS = ("summary", "numbers", "why", "watch")
 
 
 def service(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a service function; its LookupError becomes 404 and ValueError 400."""
+    """Call a service function; a StoryloomError becomes its HTTP status (core/errors.py:
+    NotFound 404, InvalidInput 400, Conflict 409, ...). Any other exception is a bug: a 500
+    with its traceback in the log, never a 400 that blames the editor."""
     try:
         return fn(*args, **kwargs)
-    except LookupError as e:
-        raise HTTPException(404, str(e) or "not found") from None
-    except ValueError as e:
-        raise HTTPException(400, str(e) or "bad request") from None
+    except StoryloomError as e:
+        raise HTTPException(http_status(e), str(e)) from None
 
 
 def story_or_404(engine: Engine, story_id: int) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 
+from core.errors import Conflict, InvalidInput, NotFound
 from store.db import utcnow
 from store.schema import (
     analyses,
@@ -125,7 +126,7 @@ def list_stories(
     follow the one lens rule (store/takes.py), as the drafts do.
     """
     if sort not in SORTS:
-        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     conds = _filters(status, lens, region, lang, since, until, min_confidence)
     order = {
         "recency": (stories.c.last_article_at.desc().nulls_last(), stories.c.id.desc()),
@@ -341,7 +342,7 @@ def add_source(engine: Engine, *, name: str, url: str, kind: str = "feed", **fie
     """Register a source from the CLI or the UI (origin "cli"); a taken name is a ValueError."""
     with engine.begin() as conn:
         if conn.execute(select(sources.c.id).where(sources.c.name == name)).first():
-            raise ValueError(f"a source named {name!r} already exists")
+            raise Conflict(f"a source named {name!r} already exists")
         return conn.execute(
             insert(sources)
             .values(
@@ -366,7 +367,7 @@ def set_source_paused(
             vals.update(error_count=0, next_poll_at=None, disabled=False)
         found = conn.execute(update(sources).where(sources.c.id == source_id).values(**vals))
         if found.rowcount == 0:
-            raise LookupError(f"no source with id {source_id}")
+            raise NotFound(f"no source with id {source_id}")
         audit(
             conn,
             user_id,
@@ -448,7 +449,7 @@ def tombstone_article(engine: Engine, article_id: int, reason: str, user_id: int
             select(articles.c.canonical_url, articles.c.guid).where(articles.c.id == article_id)
         ).first()
         if row is None:
-            raise LookupError(f"no article with id {article_id}")
+            raise NotFound(f"no article with id {article_id}")
         sid = conn.execute(
             select(story_members.c.story_id).where(story_members.c.article_id == article_id)
         ).scalar()

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.errors import InvalidInput
 from store.db import utcnow
 from store.schema import users
 
@@ -33,7 +34,7 @@ def _dummy_hash() -> str:
     return _hasher.hash("storyloom-dummy-password")
 
 
-class UserError(ValueError):
+class UserError(InvalidInput):
     """A user operation that cannot be done; the message says why."""
 
 

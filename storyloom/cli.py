@@ -17,12 +17,28 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from core.config import Config, ConfigError, iter_settings, load_config
 from core.context import CommandContext
+from core.errors import StoryloomError, describe, exit_code
 from core.logs import setup_logging
 
+
+class _ReportErrors(TyperGroup):
+    """Every command's StoryloomError is reported here, one way: its code and message on
+    stderr, its exit code (core/errors.py). Anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoryloomError as e:
+            err.print(f"[bold red]Error[/] {escape(describe(e))}", soft_wrap=True)
+            raise typer.Exit(exit_code(e)) from None
+
+
 app = typer.Typer(
+    cls=_ReportErrors,
     help="storyloom: finds the stories news outlets share and drafts a page per story.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
