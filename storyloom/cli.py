@@ -84,16 +84,11 @@ def get_engine(config: Config, *, migrate: bool = False):  # noqa: ANN201 - sqla
     whose schema is behind stops with a message saying to run `storyloom init`, so N workers
     starting at once never race to alter tables.
     """
-    from core.errors import StoryloomError, describe
     from store.articles import sync_sources
     from store.db import connect_store, open_store
 
     url, busy = config.storage.url, config.storage.busy_timeout_ms
-    try:
-        engine = open_store(url, busy) if migrate else connect_store(url, busy)
-    except StoryloomError as e:
-        err.print(f"[bold red]{escape(describe(e))}[/]")
-        raise typer.Exit(e.exit) from None
+    engine = open_store(url, busy) if migrate else connect_store(url, busy)
     with engine.begin() as conn:
         sync_sources(conn, config.sources)
     return engine

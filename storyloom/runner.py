@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from core.config import Config
+from core.errors import InvalidInput
 from core.settings.storage import WORKER_STAGES
 from nlp.pool import NlpPool
 from store.notify import Listener
@@ -57,7 +58,7 @@ def stages(names: Sequence[str] | None = None, *, nlp_pool: NlpPool | None = Non
     wanted = list(WORKER_STAGES if names is None else names)
     unknown = [n for n in wanted if n not in every]
     if unknown:
-        raise ValueError(f"unknown stages {unknown}; allowed: {', '.join(WORKER_STAGES)}")
+        raise InvalidInput(f"unknown stages {unknown}; allowed: {', '.join(WORKER_STAGES)}")
     return [Stage(n, every[n]) for n in WORKER_STAGES if n in wanted]
 
 

@@ -12,11 +12,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from sqlalchemy import Engine
 
 from core.config import Config
-from core.errors import StoryloomError, describe
 from storyloom.daemon import install_signals
 
 logger = logging.getLogger(__name__)
@@ -30,19 +28,15 @@ def working(engine: Engine, config: Config, role: str) -> Iterator[None]:
     from store.locks import StoreBusy, single_process
     from storyloom.doctor import run_doctor
 
-    try:
-        with single_process(engine, role):
-            if engine.dialect.name == "sqlite":  # one process: a claim left is a dead one's
-                forget_all(engine)
-            if config.workers.doctor_at_start:
-                try:
-                    run_doctor(engine, config)
-                except StoreBusy:  # another writer runs: it is consistent, or doctor runs there
-                    logger.info("doctor skipped at start: the clustering writer is busy")
-            yield
-    except StoryloomError as e:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]{escape(describe(e))}[/]")
-        raise typer.Exit(e.exit) from None
+    with single_process(engine, role):
+        if engine.dialect.name == "sqlite":  # one process: a claim left is a dead one's
+            forget_all(engine)
+        if config.workers.doctor_at_start:
+            try:
+                run_doctor(engine, config)
+            except StoreBusy:  # another writer runs: it is consistent, or doctor runs there
+                logger.info("doctor skipped at start: the clustering writer is busy")
+        yield
 
 
 def worker_cmd(
@@ -64,11 +58,7 @@ def worker_cmd(
     config, engine = ctx.obj.store()
     names = stage_names.split(",") if stage_names else config.workers.stages
     names = [n.strip() for n in names if n.strip()]
-    try:
-        stages(names)  # refuse unknown names before starting anything
-    except ValueError as e:
-        Console(stderr=True).print(f"[bold red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+    stages(names)  # unknown names: InvalidInput, reported by the top before anything starts
     stop, force = threading.Event(), threading.Event()
     restore = install_signals(stop, force)
     try:
@@ -89,11 +79,7 @@ def doctor_cmd(
     from storyloom.doctor import run_doctor
 
     config, engine = ctx.obj.store()
-    try:
-        out = run_doctor(engine, config, repair=not check)
-    except StoryloomError as e:
-        Console(stderr=True).print(f"[bold red]{escape(describe(e))}[/]")
-        raise typer.Exit(e.exit) from None
+    out = run_doctor(engine, config, repair=not check)
     Console().print_json(json.dumps(out, default=str))
     if check and out["problems"]:
         raise typer.Exit(1)
