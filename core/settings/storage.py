@@ -36,7 +36,6 @@ class WorkerSettings(Section):
             "source": 120.0,
             "nlp": 600.0,
             "embed": 600.0,
-            "cluster": 300.0,
             "lens": 600.0,
             "drafts": 600.0,
         },
