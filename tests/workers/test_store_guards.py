@@ -179,3 +179,9 @@ def test_an_idle_worker_wakes_on_notify(engine) -> None:
         assert time.monotonic() - t0 < 2.0
     finally:
         listener.close()
+
+
+def test_the_worker_settings_load_back_from_their_dump() -> None:
+    """Worker processes get the config as JSON (bench_e2e): the defaults must validate."""
+    config = Config()
+    assert Config.model_validate_json(config.model_dump_json()) == config
