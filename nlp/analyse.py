@@ -147,6 +147,13 @@ def analyse_texts(
     total_chars = sum(len(c.text) for c, _, _ in prepared.values())
     workers = settings.n_process if total_chars >= settings.multiprocess_min_chars else 1
     for model, idx in groups.items():
+        try:  # cached; a pipeline that cannot load (a missing tokenizer) fails its texts only,
+            pipeline_for(model, settings)  # not the batch, which the stage would then redo
+        except Exception as exc:  # noqa: BLE001 - one per text, one at a time, without a pool
+            why = f"the {model} pipeline cannot load: {type(exc).__name__}: {exc}"
+            for i in idx:
+                results[i] = _empty("error", why, model, prepared[i][1])
+            continue
         n = min(workers, len(idx))
         if n <= 1:
             for i, res in zip(
