@@ -1,9 +1,11 @@
-"""The lens classifier: [sentence embedding ⊕ TF-IDF] → logistic regression → calibration.
+"""The lens classifier: [embedding ⊕ TF-IDF ⊕ story centroid ⊕ outlet prior] → logistic
+regression.
 
-Logistic regression (not LinearSVC) because it gives probabilities of its own, which we fall
-back on when a lens has too few labels for CalibratedClassifierCV's internal folds; with enough
-labels the sigmoid-calibrated ensemble is used. `LensModel.calibration` says which one a model
-got, and it is recorded in the artifact manifest.
+Regularisation and features are chosen per training on story-grouped inner folds, and the
+probabilities are temperature-scaled on the same folds' out-of-fold logits (models/select.py),
+so the confidence floor means the same after every retrain. `LensModel.calibration` says what a
+model got ("temperature", or "none" when its labels had too few stories for inner folds), and
+`chosen` what the inner folds picked; both are recorded in the artifact manifest.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
+from scipy.special import softmax
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from core.settings.lenses import LensSettings
 from models.errors import LensError
-from models.features import EmbedFn, LensFeatures, as_batch, embed_texts
+from models.features import EmbedFn, TextBatch, as_batch, embed_texts
+from models.select import build_pipeline, choose, logits
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,9 @@ class LensModel:
     n_labels: int
     label_counts: dict[str, int]
     embedding_dim: int
-    params: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)  # the recipe: settings it was trained with
+    chosen: dict = field(default_factory=dict)  # what its inner folds picked, and their scores
+    temperature: float = 1.0
     sklearn_version: str = sklearn.__version__
     trained_seconds: float = 0.0
 
@@ -50,13 +54,29 @@ class LensModel:
         embed: EmbedFn | None = None,
         *,
         embeddings: np.ndarray | None = None,
+        outlets: Sequence[str] | None = None,
+        contexts: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Probabilities, one column per lens in `self.lenses` order."""
+        """Calibrated probabilities, one column per lens in `self.lenses` order.
+
+        `outlets` and `contexts` (story centroids) are used when the model learnt them; a take
+        without a story context is its own story."""
         if len(texts) == 0:
             return np.zeros((0, len(self.lenses)))
-        batch = as_batch(texts, embed, embeddings, self.params.get("embed_batch_size", 256))
+        batch = as_batch(
+            texts,
+            embed,
+            embeddings,
+            self.params.get("embed_batch_size", 256),
+            outlets=outlets,
+            contexts=contexts,
+        )
         with blas_threads(self.params.get("blas_threads", 1)):
-            proba = self.pipeline.predict_proba(batch)
+            if self.calibration in ("temperature", "none"):
+                x = self.pipeline.named_steps["features"].transform(batch)
+                z = logits(self.pipeline.named_steps["clf"], x, self.lenses)
+                return softmax(z / self.temperature, axis=1)
+            proba = self.pipeline.predict_proba(batch)  # artifacts of format 1's first models
         classes = list(self.pipeline.classes_)
         if classes != self.lenses:  # defensive: keep columns in our lens order
             proba = proba[:, [classes.index(lens) for lens in self.lenses]]
@@ -68,9 +88,13 @@ class LensModel:
         embed: EmbedFn | None = None,
         *,
         embeddings: np.ndarray | None = None,
+        outlets: Sequence[str] | None = None,
+        contexts: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """(lens, calibrated probability) of the most likely lens for each text."""
-        proba = self.predict_proba(texts, embed, embeddings=embeddings)
+        proba = self.predict_proba(
+            texts, embed, embeddings=embeddings, outlets=outlets, contexts=contexts
+        )
         best = proba.argmax(axis=1)
         return [(self.lenses[j], float(proba[i, j])) for i, j in enumerate(best)]
 
@@ -85,30 +109,6 @@ def check_labels(labels: Sequence[str], taxonomy: Sequence[str]) -> list[str]:
             "fix the labels or add the lens to [lenses].taxonomy in config.toml"
         )
     return list(labels)
-
-
-def _calibration_plan(counts: Counter, settings: LensSettings) -> str:
-    if min(counts.values()) >= settings.calibration_folds:
-        return f"{settings.calibration_method}-cv{settings.calibration_folds}"
-    return "logistic"  # too few labels in some lens for calibration folds
-
-
-def build_pipeline(calibration: str, settings: LensSettings) -> Pipeline:
-    lr = LogisticRegression(C=settings.c, max_iter=settings.max_iter, class_weight="balanced")
-    clf = (
-        lr
-        if calibration == "logistic"
-        else CalibratedClassifierCV(
-            lr, method=settings.calibration_method, cv=settings.calibration_folds
-        )
-    )
-    features = LensFeatures(
-        embedding_weight=settings.embedding_weight,
-        max_features=settings.tfidf_max_features,
-        ngram_max=settings.tfidf_ngram_max,
-        min_df=settings.tfidf_min_df,
-    )
-    return Pipeline([("features", features), ("clf", clf)])
 
 
 @contextmanager
@@ -138,6 +138,28 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
         yield bar
 
 
+RECIPE_KEYS = {
+    "c",
+    "c_grid",
+    "char_ngrams_grid",
+    "outlet_weight_grid",
+    "story_weight_grid",
+    "outlet_prior_strength",
+    "inner_folds",
+    "min_stories_judged",
+    "temperature_min",
+    "temperature_max",
+    "tfidf_max_features",
+    "tfidf_ngram_max",
+    "tfidf_min_df",
+    "embedding_weight",
+    "text_chars",
+    "cv_seed",
+    "embed_batch_size",
+    "blas_threads",
+}
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -146,8 +168,16 @@ def train(
     settings: LensSettings,
     progress: bool = False,
     embeddings: np.ndarray | None = None,
+    outlets: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    contexts: np.ndarray | None = None,
 ) -> LensModel:
-    """Fit a lens model on editor labels; raises LensError on labels it cannot learn from."""
+    """Fit a lens model on editor labels; raises LensError on labels it cannot learn from.
+
+    `groups` (each take's story) drive the inner folds that choose settings and calibrate;
+    without them every take counts as its own story. `outlets` feed the outlet prior and
+    `contexts` (each take's story centroid) the story context.
+    """
     if len(texts) != len(labels):
         raise LensError(f"{len(texts)} texts but {len(labels)} labels")
     labels = check_labels(labels, settings.taxonomy)
@@ -156,7 +186,6 @@ def train(
         raise LensError(
             f"need labels of at least two lenses to train, got {dict(counts)}; label more takes"
         )
-    calibration = _calibration_plan(counts, settings)
     t0 = time.perf_counter()
     with _progress(progress) as bar:
         if embeddings is None:
@@ -169,13 +198,23 @@ def train(
                 batch_size=settings.embed_batch_size,
                 on_batch=(lambda n: bar.advance(task, n)) if bar else None,
             )
-        batch = as_batch(texts, None, embeddings, settings.embed_batch_size)
-        fit_task = bar.add_task(f"fitting ({calibration})", total=1) if bar else None
-        pipeline = build_pipeline(calibration, settings)
+        batch: TextBatch = as_batch(
+            texts,
+            None,
+            embeddings,
+            settings.embed_batch_size,
+            outlets=outlets,
+            groups=groups,
+            contexts=contexts,
+        )
+        fit_task = bar.add_task("choosing settings and fitting", total=1) if bar else None
         with blas_threads(settings.blas_threads):
+            choice, temperature, report = choose(batch, labels, settings)
+            pipeline = build_pipeline(choice, settings)
             pipeline.fit(batch, np.asarray(labels, dtype=object))
         if bar:
             bar.advance(fit_task, 1)
+    calibration = "temperature" if report["inner_folds"] else "none"
     lenses = [str(c) for c in pipeline.classes_]
     model = LensModel(
         pipeline=pipeline,
@@ -184,26 +223,21 @@ def train(
         n_labels=len(labels),
         label_counts=dict(sorted(counts.items())),
         embedding_dim=int(batch.embeddings.shape[1]),
-        params=settings.model_dump(
-            include={
-                "c",
-                "tfidf_max_features",
-                "tfidf_ngram_max",
-                "tfidf_min_df",
-                "embedding_weight",
-                "calibration_folds",
-                "calibration_method",
-                "embed_batch_size",
-                "blas_threads",
-            }
-        ),
+        params=settings.model_dump(include=RECIPE_KEYS),
+        chosen={**choice.as_dict(), "temperature": round(temperature, 4), **report},
+        temperature=temperature,
         trained_seconds=time.perf_counter() - t0,
     )
     logger.info(
-        "trained lens model on %d labels (%d lenses, %s) in %.1fs",
+        "trained lens model on %d labels (%d lenses, C=%s, chars=%s, outlet=%s, story=%s, "
+        "T=%.2f) in %.1fs",
         len(labels),
         len(lenses),
-        calibration,
+        choice.c,
+        choice.char_ngrams,
+        choice.outlet_weight,
+        choice.story_weight,
+        temperature,
         model.trained_seconds,
     )
     return model

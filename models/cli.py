@@ -1,11 +1,15 @@
 """Commands of the models stage, registered on the `storyloom` app by storyloom/cli.py.
 
 Kept beside the stage so its owner can add commands without touching the shared entry point.
-`storyloom retrain`, `storyloom models [activate VERSION]`, `storyloom label-queue`.
+`storyloom retrain`, `storyloom models [activate VERSION]`, `storyloom label-queue`,
+`storyloom eval lens FILE`.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -143,8 +147,71 @@ def label_queue_cmd(
     console.print(table)
 
 
+def eval_lens_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(help="UCI CSV (CATEGORY, STORY, PUBLISHER) or JSONL (text, lens, story)."),
+    ],
+    test: Annotated[
+        Path | None,
+        typer.Option("--test", help="Train on all of FILE, then score this file's takes."),
+    ] = None,
+    folds: Annotated[
+        int | None, typer.Option("--folds", min=2, help="Story-grouped folds (default cv_folds).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Lens macro-F1 on stories the model has not seen: every story-grouped fold of a real
+    retrain on FILE and the worst; with --test, the model trained on FILE scored on another."""
+    from models.errors import LensError
+    from models.eval_lens import json_view, run_lens_eval
+
+    config = ctx.obj.config()
+    try:
+        res = run_lens_eval(file, config, test_file=test, folds=folds, progress=not as_json)
+    except LensError as e:
+        _out(stderr=True).print(f"[bold red]Cannot evaluate[/]: {e}")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(json_view(res)) + "\n")
+        return
+    console = _out()
+    table = Table("fold", "macro-F1", "takes", title=f"{res['file']}: story-grouped folds")
+    for k, f in enumerate(res["folds"]):
+        table.add_row(str(k), _f(f["macro_f1"]), str(f["n"]))
+    console.print(table)
+    console.print(
+        f"worst fold {res['worst']['fold']}: macro-F1 {_f(res['worst']['macro_f1'])}; "
+        f"mean {_f(res['mean_macro_f1'])} over {', '.join(res['labels_averaged'])} "
+        f"({res['n']} takes, {res['stories']} stories, {res['seconds']:.0f}s)"
+    )
+    if res["labels_apart"]:
+        apart = ", ".join(f"{k} ({n} stories)" for k, n in res["labels_apart"].items())
+        console.print(f"reported apart (too few stories to judge): {apart}")
+    if "test" in res:
+        t = res["test"]
+        per = Table("lens", "precision", "recall", "F1", "takes", title=f"test: {test}")
+        for lens, m in t["per_label"].items():
+            per.add_row(lens, _f(m["precision"]), _f(m["recall"]), _f(m["f1"]), str(m["support"]))
+        console.print(per)
+        console.print(
+            f"test macro-F1 {_f(t['macro_f1'])} over {', '.join(t['labels_scored'])}"
+            + (f"; apart: {', '.join(t['labels_apart'])}" if t["labels_apart"] else "")
+        )
+
+
+def _eval_app(app: typer.Typer) -> typer.Typer:
+    """The `eval` sub-app storyloom/cli.py made, so `eval lens` sits beside its siblings."""
+    for group in app.registered_groups:
+        if group.name == "eval" and group.typer_instance is not None:
+            return group.typer_instance
+    raise RuntimeError("storyloom's app has no `eval` group to add `eval lens` to")
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to `app`."""
     app.command("retrain")(retrain_cmd)
     app.command("label-queue")(label_queue_cmd)
     app.add_typer(models_app, name="models")
+    _eval_app(app).command("lens")(eval_lens_cmd)

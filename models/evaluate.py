@@ -1,28 +1,30 @@
-"""Stratified cross-validation of lens recipes on shared folds, and its metrics.
+"""Story-grouped cross-validation of lens recipes on shared folds, and its metrics.
 
-A recipe is "these training labels with these settings". The candidate (all current labels,
-current settings) and the active model (its own label snapshot, its own settings) are refit on
-the same folds with each fold's held-out takes removed from their training labels, and both are
-scored against the editors' current labels on those held-out takes. So the comparison is fair
-(same test items, nothing seen in training) even when the active model was trained on labels
-that the candidate now evaluates on.
+Every take of a story is on the same side of a fold: titles of one story are near-copies that
+share their lens, so a random split would score the model on stories it has already seen,
+while it is used on tomorrow's. A recipe is "these training labels with these settings". The
+candidate (all current labels, current settings) and the active model (its own label
+snapshot, its own settings) are refit on the same folds with each fold's held-out takes removed
+from their training labels, and both are scored against the editors' current labels on those
+held-out takes. So the comparison is fair (same test items, nothing seen in training) even when
+the active model was trained on labels that the candidate now evaluates on.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from core.settings.lenses import UNLABELLED, LensSettings
 from models.classifier import train
 from models.errors import LensError
+from models.select import judged
 from models.takes import Takes
 
 
@@ -35,19 +37,49 @@ class Recipe:
     settings: LensSettings
 
 
-def make_folds(truth: dict[int, str], n_folds: int, seed: int) -> list[list[int]]:
-    """Held-out article ids per fold, stratified by lens and fixed by `seed`.
+def make_folds(
+    truth: dict[int, str], groups: dict[int, str], n_folds: int, seed: int
+) -> list[list[int]]:
+    """Held-out article ids per fold, whole stories per fold (`groups`: id -> story), as
+    balanced in lenses as the stories allow, fixed by `seed`.
 
-    Fewer folds than asked when the rarest lens has fewer labels (never under two).
+    Fewer folds than asked when there are fewer stories; LensError with fewer than two.
     """
     ids = sorted(truth)
     y = [truth[a] for a in ids]
-    rarest = min(Counter(y).values())
-    n = max(2, min(n_folds, rarest))
-    skf = StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
+    g = [groups.get(a, f"article:{a}") for a in ids]
+    n = min(n_folds, len(set(g)))
+    if n < 2:
+        raise LensError(
+            f"the {len(ids)} labelled takes belong to {len(set(g))} story; evaluating on "
+            "stories the model has not seen needs labels in at least two"
+        )
+    sgkf = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class has only 1 member"
-        return [[ids[i] for i in test] for _, test in skf.split(np.zeros(len(ids)), y)]
+        return [[ids[i] for i in test] for _, test in sgkf.split(np.zeros(len(ids)), y, g)]
+
+
+def judged_lenses(truth: dict[int, str], groups: dict[int, str], min_stories: int) -> list[str]:
+    """Lenses labelled in at least `min_stories` stories: the ones a macro-F1 on unseen
+    stories can judge (all lenses when none is)."""
+    ids = sorted(truth)
+    return judged(
+        [truth[a] for a in ids], [groups.get(a, f"article:{a}") for a in ids], min_stories
+    )
+
+
+def fold_scores(
+    truth: dict[int, str], preds: dict[int, str], folds: Sequence[Sequence[int]], lenses: list[str]
+) -> list[dict]:
+    """Macro-F1 (over `lenses`) and size of each fold: the spread the mean hides."""
+    out = []
+    for test in folds:
+        part = {a: truth[a] for a in test if a in truth}
+        if not part:
+            continue
+        out.append({"macro_f1": score(part, preds, lenses)["macro_f1"], "n": len(part)})
+    return out
 
 
 def out_of_fold(
@@ -70,27 +102,44 @@ def out_of_fold(
         if len(set(y)) < 2:
             preds.update(dict.fromkeys(test_ids, UNLABELLED))
         else:
-            rows = takes.rows(train_ids)
-            model = train(
-                [takes.texts[i] for i in rows],
-                y,
-                None,
-                settings=recipe.settings,
-                embeddings=takes.embeddings[rows],
-            )
+            model = fit_takes(takes, train_ids, y, recipe.settings)
             trows = takes.rows(test_ids)
-            got = model.predict([takes.texts[i] for i in trows], embeddings=takes.embeddings[trows])
+            got = model.predict(
+                [takes.texts[i] for i in trows],
+                embeddings=takes.embeddings[trows],
+                outlets=[takes.outlets[i] for i in trows],
+                contexts=None if takes.contexts is None else takes.contexts[trows],
+            )
             preds.update({a: lens for a, (lens, _) in zip(test_ids, got, strict=True)})
         if on_fold:
             on_fold()
     return preds
 
 
-def score(truth: dict[int, str], preds: dict[int, str]) -> dict:
-    """Macro-F1, accuracy, per-lens precision/recall/F1 and the confusion matrix.
+def fit_takes(takes: Takes, ids: Sequence[int], y: Sequence[str], settings: LensSettings):  # noqa: ANN201
+    """`train` on stored takes: their texts, vectors, outlets and stories."""
+    rows = takes.rows(ids)
+    return train(
+        [takes.texts[i] for i in rows],
+        list(y),
+        None,
+        settings=settings,
+        embeddings=takes.embeddings[rows],
+        outlets=[takes.outlets[i] for i in rows],
+        groups=[takes.stories[i] for i in rows],
+        contexts=None if takes.contexts is None else takes.contexts[rows],
+    )
+
+
+def score(
+    truth: dict[int, str], preds: dict[int, str], judged: Sequence[str] | None = None
+) -> dict:
+    """Macro-F1 (over `judged` lenses, default all), accuracy, per-lens precision/recall/F1
+    and the confusion matrix.
 
     The confusion matrix has true lenses as rows and predicted lenses as columns, with an
-    "unlabelled" column only when some fold could not predict.
+    "unlabelled" column only when some fold could not predict. Lenses outside `judged` still
+    get their per-lens figures (reported apart), but not a share of the macro-F1.
     """
     ids = sorted(truth)
     if not ids:
@@ -98,10 +147,12 @@ def score(truth: dict[int, str], preds: dict[int, str]) -> dict:
     y = [truth[a] for a in ids]
     p = [preds.get(a, UNLABELLED) for a in ids]
     lenses = sorted(set(y))
+    averaged = [x for x in (judged if judged is not None else lenses) if x in set(y)] or lenses
     cols = lenses + ([UNLABELLED] if UNLABELLED in p else [])
     prec, rec, f1, sup = precision_recall_fscore_support(y, p, labels=lenses, zero_division=0)
     return {
-        "macro_f1": float(f1_score(y, p, labels=lenses, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y, p, labels=averaged, average="macro", zero_division=0)),
+        "lenses_averaged": averaged,
         "accuracy": float(np.mean([a == b for a, b in zip(y, p, strict=True)])),
         "per_lens": {
             lens: {

@@ -8,6 +8,7 @@ at or above `min_confidence` (with its version and confidence) > the source's de
 
 from __future__ import annotations
 
+import heapq
 import logging
 from typing import Any
 
@@ -80,7 +81,9 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
         if not takes.ids:
             release(engine, "lens", claimed, claimed.token)
             continue
-        preds = model.predict(takes.texts, embeddings=takes.embeddings)
+        preds = model.predict(
+            takes.texts, embeddings=takes.embeddings, outlets=takes.outlets, contexts=takes.contexts
+        )
         now = utcnow()
         try:
             with engine.begin() as conn:
@@ -156,13 +159,16 @@ def queue_by_uncertainty(
         _refused(engine, active, exc)
         return rows
     takes = load_takes(engine, config, [r["article_id"] for r in rows])
-    proba = model.predict_proba(takes.texts, embeddings=takes.embeddings)
+    proba = model.predict_proba(
+        takes.texts, embeddings=takes.embeddings, outlets=takes.outlets, contexts=takes.contexts
+    )
     doubt = uncertainty(proba, config.lenses.uncertainty)
     where = {a: i for i, a in enumerate(takes.ids)}
     for r in rows:
         i = where.get(r["article_id"])
         if i is None:
             r["uncertainty"] = -1.0
+            r["story_group"] = f"article:{r['article_id']}"
             continue
         j = int(proba[i].argmax())
         r.update(
@@ -170,8 +176,60 @@ def queue_by_uncertainty(
             confidence=float(proba[i, j]),
             uncertainty=float(doubt[i]),
             model_version=active["version"],
+            story_group=takes.stories[i],
         )
-    return sorted(rows, key=lambda r: (-r["uncertainty"], r["article_id"]))
+    ranked = sorted(rows, key=lambda r: (-r["uncertainty"], r["article_id"]))
+    seen = labelled_per_story(engine)
+    return spread_over_stories(ranked, seen, config.lenses.queue_story_decay)
+
+
+def labelled_per_story(engine: Engine) -> dict[str, int]:
+    """Editor-labelled takes per story group ("story:<id>"), as the queue discounts them."""
+    q = (
+        select(story_members.c.story_id, func.count(func.distinct(labels.c.article_id)))
+        .select_from(labels.join(story_members, story_members.c.article_id == labels.c.article_id))
+        .where(labels.c.kind == "lens")
+        .group_by(story_members.c.story_id)
+    )
+    with engine.connect() as conn:
+        return {f"story:{sid}": int(n) for sid, n in conn.execute(q)}
+
+
+def spread_over_stories(
+    ranked: list[dict[str, Any]], labelled: dict[str, int], decay: float
+) -> list[dict[str, Any]]:
+    """Greedy re-order: each pick takes the row of highest doubt × decay^(takes of its story
+    already labelled or picked).
+
+    Takes of one story are near-copies with one lens, so doubt alone spends a batch on one
+    confusing story; labels spread over stories teach what carries to the next story. The
+    discounted doubt is kept as `priority`. decay 1 leaves the order as it is.
+    """
+    if decay >= 1.0 or not ranked:
+        return ranked
+    per_story: dict[str, list[dict[str, Any]]] = {}
+    for r in ranked:  # already least sure first within each story
+        per_story.setdefault(r.get("story_group", ""), []).append(r)
+    count = {g: labelled.get(g, 0) for g in per_story}
+    nxt = dict.fromkeys(per_story, 0)
+
+    def key(g: str) -> float:
+        u = max(per_story[g][nxt[g]].get("uncertainty", 0.0), 0.0)
+        return u * decay ** count[g]
+
+    heap = [(-key(g), per_story[g][0]["article_id"], g) for g in per_story]
+    heapq.heapify(heap)
+    out: list[dict[str, Any]] = []
+    while heap:
+        neg, _, g = heapq.heappop(heap)
+        row = per_story[g][nxt[g]]
+        row["priority"] = float(-neg)
+        out.append(row)
+        count[g] += 1
+        nxt[g] += 1
+        if nxt[g] < len(per_story[g]):
+            heapq.heappush(heap, (-key(g), per_story[g][nxt[g]]["article_id"], g))
+    return out
 
 
 def shown_lenses(engine: Engine, config: Config, article_ids: list[int]) -> dict[int, dict]:
@@ -197,5 +255,6 @@ __all__ = [
     "prediction_counts",
     "queue_by_uncertainty",
     "shown_lenses",
+    "spread_over_stories",
     "uncertainty",
 ]

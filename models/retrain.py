@@ -1,10 +1,11 @@
 """Retraining the lens model on editor labels, promoted only when it beats the active one.
 
 `retrain` trains a candidate on every editor label, cross-validates it and the active model's
-recipe on the same stratified folds (see models/evaluate.py), saves the candidate as a new
-versioned artifact either way (metrics, label snapshot, content hash, confusion-matrix PNG) and
-makes it active only if its macro-F1 is higher. Retrains in the background (the daemon's,
-the UI's button) go through models/background.py.
+recipe on the same story-grouped folds (whole stories held out, see models/evaluate.py), saves
+the candidate as a new versioned artifact either way (metrics with every fold's score, label
+snapshot, content hash, confusion-matrix PNG) and makes it active only if its macro-F1 is
+higher. Retrains in the background (the daemon's, the UI's button) go through
+models/background.py.
 """
 
 from __future__ import annotations
@@ -26,9 +27,17 @@ from sqlalchemy import Engine
 from core.config import Config
 from core.errors import Conflict
 from models.artifacts import save_artifact
-from models.classifier import train
 from models.errors import ArtifactError, LensError
-from models.evaluate import Recipe, confusion_png, make_folds, out_of_fold, score
+from models.evaluate import (
+    Recipe,
+    confusion_png,
+    fit_takes,
+    fold_scores,
+    judged_lenses,
+    make_folds,
+    out_of_fold,
+    score,
+)
 from models.registry import load_version, record_version
 from models.takes import editor_labels, last_label_id, load_takes
 from store.locks import RETRAIN, writer_lock
@@ -134,7 +143,10 @@ def _retrain(
     if active_model is not None:
         snap = active.get("label_snapshot") or {}
         active_labels = {int(a): v for a, v in snap.items() if v in s.taxonomy}
-        active_settings = s.model_copy(update=active_model.params)
+        known = type(s).model_fields  # a recipe of an older release may name retired settings
+        active_settings = s.model_copy(
+            update={k: v for k, v in active_model.params.items() if k in known}
+        )
     needed = sorted(set(truth) | set(cand_labels) | set(active_labels))
     show = progress and len(cand_labels) >= s.progress_min_labels
     with _bar(show) as bar:
@@ -149,15 +161,20 @@ def _retrain(
                 "evaluation needs editor labels of at least two lenses on stored takes; "
                 f"found {len(truth)} usable labels"
             )
-        folds = make_folds(truth, s.cv_folds, s.cv_seed)
+        groups = takes.groups(takes.ids)
+        folds = make_folds(truth, groups, s.cv_folds, s.cv_seed)
+        lenses = judged_lenses(truth, groups, s.min_stories_judged)
         candidate = Recipe("candidate", cand_labels, s)
         cv_task = bar.add_task(f"cross-validating candidate ({len(folds)} folds)", total=len(folds))
         cand_pred = out_of_fold(candidate, folds, takes, lambda: bar.advance(cv_task))
-        cand_m = score(truth, cand_pred)
+        cand_m = score(truth, cand_pred, lenses)
+        cand_folds = fold_scores(truth, cand_pred, folds, lenses)
         act_m = None
         if active_model is not None:
             same_recipe = active_labels == cand_labels and all(
-                candidate.settings.model_dump().get(k) == v for k, v in active_model.params.items()
+                candidate.settings.model_dump().get(k, v) == v
+                for k, v in active_model.params.items()
+                if k in known
             )
             if same_recipe:  # identical labels and settings: identical folds, no need to refit
                 act_pred = cand_pred
@@ -167,22 +184,19 @@ def _retrain(
                 )
                 recipe = Recipe(active["version"], active_labels, active_settings)
                 act_pred = out_of_fold(recipe, folds, takes, lambda: bar.advance(act_task))
-            act_m = score(truth, act_pred)
+            act_m = score(truth, act_pred, lenses)
         fit_task = bar.add_task(f"fitting on {len(cand_labels)} labels", total=1)
-        rows = takes.rows(list(cand_labels))
-        model = train(
-            [takes.texts[i] for i in rows],
-            list(cand_labels.values()),
-            None,
-            settings=s,
-            embeddings=takes.embeddings[rows],
-        )
+        model = fit_takes(takes, list(cand_labels), list(cand_labels.values()), s)
         bar.advance(fit_task)
     promote, reason = _decide(active, active_model, active_problem, cand_m, act_m, len(folds), s)
     metrics = {
         "macro_f1": cand_m["macro_f1"],
         "accuracy": cand_m["accuracy"],
         "cv_folds": len(folds),
+        "folds": cand_folds,
+        "worst_fold_macro_f1": min(f["macro_f1"] for f in cand_folds),
+        "lenses_averaged": cand_m["lenses_averaged"],
+        "stories": len(set(groups.values())),
         "n_eval": len(truth),
         "per_lens": cand_m["per_lens"],
         "confusion": cand_m["confusion"],
@@ -191,6 +205,7 @@ def _retrain(
             "last_label_id": watermark,
             "labels_sha256": _labels_hash(cand_labels),
             "calibration": model.calibration,
+            "chosen": model.chosen,
             "seconds": round(time.perf_counter() - t0, 2),
         },
     }
@@ -198,7 +213,7 @@ def _retrain(
         metrics["active_macro_f1"] = act_m["macro_f1"]
     png = confusion_png(
         cand_m["confusion"],
-        f"{len(cand_labels)} labels, {len(folds)}-fold CV, macro-F1 {cand_m['macro_f1']:.3f}",
+        f"{len(cand_labels)} labels, {len(folds)} story folds, macro-F1 {cand_m['macro_f1']:.3f}",
     )
     info = save_artifact(
         model,
@@ -232,7 +247,12 @@ def _retrain(
         "active_version": active["version"] if active else None,
         "n_labels": len(cand_labels),
         "cv_folds": len(folds),
+        "folds": cand_folds,
+        "worst_fold_macro_f1": metrics["worst_fold_macro_f1"],
+        "lenses_averaged": cand_m["lenses_averaged"],
         "per_lens": cand_m["per_lens"],
+        "chosen": model.chosen,
+        "calibration": model.calibration,
         "confusion_png": info.attachments[PNG_SUFFIX],
         "seconds": round(seconds, 2),
     }
@@ -249,16 +269,17 @@ def _decide(
 ) -> tuple[bool, str]:
     f1 = cand["macro_f1"]
     if active is None:
-        return True, f"first model: macro-F1 {f1:.3f} ({n_folds}-fold CV)"
+        return True, f"first model: macro-F1 {f1:.3f} ({n_folds} story-grouped folds)"
     if active_model is None or act is None:
         return True, f"active {active['version']} is unusable ({active_problem}); replaced"
     old = act["macro_f1"]
     if f1 > old + s.promotion_min_gain:
         return True, (
             f"macro-F1 {f1:.3f} beats active {active['version']}'s {old:.3f} "
-            f"on the same {n_folds} folds"
+            f"on the same {n_folds} story-grouped folds"
         )
     return False, (
         f"macro-F1 {f1:.3f} does not beat active {active['version']}'s {old:.3f} on the same "
-        f"{n_folds} folds (needs more than +{s.promotion_min_gain:.3f}); kept {active['version']}"
+        f"{n_folds} story-grouped folds (needs more than +{s.promotion_min_gain:.3f}); "
+        f"kept {active['version']}"
     )

@@ -1,15 +1,17 @@
-"""Takes as the lens model reads them: text plus sentence embedding, loaded from the store.
+"""Takes as the lens model reads them: text, sentence embedding, outlet and story.
 
 The clustering stage already embeds every article (title + lead) into the `embeddings` table;
 the lens model reuses those vectors when their text hash still matches, so training and
 prediction embed only what clustering has not. Both paths give the same vector for the same
-article, which keeps training and prediction features consistent.
+article, which keeps training and prediction features consistent. The story a take belongs to
+groups the evaluation folds (a model is judged on stories it has not seen) and the outlet
+feeds the outlet prior.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Engine, and_, func, select
@@ -17,26 +19,37 @@ from sqlalchemy import Engine, and_, func, select
 from clustering.embed import bytes_to_vector, embed_input, get_embedder
 from core.config import Config
 from core.settings.lenses import UNLABELLED
+from models.features import unit_rows
 from store.articles import text_hash
-from store.schema import articles, embeddings, labels
-from store.takes import latest_labels
+from store.schema import articles, embeddings, labels, sources, story_members
+from store.takes import latest_labels, outlet_name
 
 TAKE_LEAD_CHARS = 400
 _CHUNK = 2000  # ids per IN (...) query: well under SQLite's bound-parameter limit
 
 
-def take_text(title: str | None, text: str | None) -> str:
-    """What the lens model reads for a take: its title and lead."""
-    return f"{title or ''}\n{(text or '')[:TAKE_LEAD_CHARS]}".strip()
+def take_text(title: str | None, text: str | None, chars: int = TAKE_LEAD_CHARS) -> str:
+    """What the lens model reads for a take: its title and the first `chars` of its text."""
+    return f"{title or ''}\n{(text or '')[:chars]}".strip()
 
 
 @dataclass(frozen=True)
 class Takes:
-    """Row-aligned article ids, texts and L2-normalised embeddings."""
+    """Row-aligned article ids, texts, L2-normalised embeddings, outlets and story ids.
+
+    A take in no story gets the group "article:<id>" (it is its own story)."""
 
     ids: list[int]
     texts: list[str]
     embeddings: np.ndarray
+    outlets: list[str] = field(default_factory=list)
+    stories: list[str] = field(default_factory=list)
+    contexts: np.ndarray | None = None  # each take's story centroid over all stored members
+
+    def groups(self, ids: Iterable[int]) -> dict[int, str]:
+        """Article id -> story group of `ids` (each must be present)."""
+        where = {a: i for i, a in enumerate(self.ids)}
+        return {a: self.stories[where[a]] for a in ids}
 
     def rows(self, ids: Iterable[int]) -> np.ndarray:
         """Row numbers of `ids` (each must be present)."""
@@ -62,7 +75,9 @@ def load_takes(
     embedded here with the same model and input, in batches (`on_embedded` advances a bar).
     """
     cfg = config.clustering
+    chars = config.lenses.text_chars
     found: dict[int, tuple[str, str, np.ndarray | None]] = {}
+    extra: dict[int, tuple[str, str]] = {}  # outlet, story group
     with engine.connect() as conn:
         for chunk in _chunks(list(ids)):
             q = (
@@ -73,6 +88,8 @@ def load_takes(
                     embeddings.c.text_hash,
                     embeddings.c.vector,
                     embeddings.c.dim,
+                    outlet_name(),
+                    story_members.c.story_id,
                 )
                 .select_from(
                     articles.outerjoin(
@@ -82,15 +99,19 @@ def load_takes(
                             embeddings.c.model == cfg.model,
                         ),
                     )
+                    .outerjoin(sources, sources.c.id == articles.c.source_id)
+                    .outerjoin(story_members, story_members.c.article_id == articles.c.id)
                 )
                 .where(articles.c.id.in_(chunk))
             )
-            for aid, title, text, digest, blob, dim in conn.execute(q):
+            for aid, title, text, digest, blob, dim, outlet, story in conn.execute(q):
                 inp = embed_input(title, text, cfg.lead_chars)
                 vec = None
                 if blob is not None and digest == text_hash(cfg.model, inp):
                     vec = bytes_to_vector(blob, dim)
-                found[aid] = (take_text(title, text), inp, vec)
+                found[aid] = (take_text(title, text, chars), inp, vec)
+                group = f"story:{story}" if story is not None else f"article:{aid}"
+                extra[aid] = (outlet or "", group)
     order = [a for a in ids if a in found]
     todo = [a for a in order if found[a][2] is None]
     computed: dict[int, np.ndarray] = {}
@@ -110,7 +131,47 @@ def load_takes(
     for i, a in enumerate(order):
         v = found[a][2]
         mat[i] = v if v is not None else computed[a]
-    return Takes(ids=order, texts=[found[a][0] for a in order], embeddings=mat)
+    groups = [extra[a][1] for a in order]
+    return Takes(
+        ids=order,
+        texts=[found[a][0] for a in order],
+        embeddings=mat,
+        outlets=[extra[a][0] for a in order],
+        stories=groups,
+        contexts=_story_contexts(engine, cfg.model, groups, mat),
+    )
+
+
+def _story_contexts(engine: Engine, model: str, groups: list[str], mat: np.ndarray) -> np.ndarray:
+    """Unit-norm mean of the stored vectors of every member of each take's story (labelled or
+    not: no label is read); a take in no story, or whose story has no stored vector, is its
+    own context."""
+    sids = sorted({int(g.split(":", 1)[1]) for g in groups if g.startswith("story:")})
+    sums: dict[str, np.ndarray] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(sids):
+            q = (
+                select(story_members.c.story_id, embeddings.c.vector, embeddings.c.dim)
+                .select_from(
+                    story_members.join(
+                        embeddings,
+                        and_(
+                            embeddings.c.article_id == story_members.c.article_id,
+                            embeddings.c.model == model,
+                        ),
+                    )
+                )
+                .where(story_members.c.story_id.in_(chunk))
+            )
+            for sid, blob, dim in conn.execute(q):
+                key = f"story:{sid}"
+                sums[key] = sums.get(key, 0) + bytes_to_vector(blob, dim)
+    out = np.array(mat, dtype=np.float32, copy=True)
+    for i, g in enumerate(groups):
+        s = sums.get(g)
+        if s is not None and np.shape(s) == out[i].shape:
+            out[i] = s
+    return unit_rows(out)
 
 
 def editor_labels(engine: Engine, taxonomy: Sequence[str] | None = None) -> dict[int, str]:

@@ -1,49 +1,56 @@
 """Session fixtures: the real MiniLM embedder and the UCI stand-in for editor labels.
 
-The UCI dev file's CATEGORY column (b/t/e/m) stands in for editors' lens labels. A fixed,
-stratified sample of its titles is embedded once per session with clustering's embedder (the
-same one the pipeline uses) and split into a labelling pool and a held-out test set. Stores are
-real SQLite files; the titles go in as fetched articles with their clustering vectors, exactly as
-the embed stage would have stored them.
+The UCI dev file's CATEGORY column (b/t/e/m) stands in for editors' lens labels, its STORY for
+the story each take belongs to and its PUBLISHER for the outlet. Every title is embedded with
+clustering's embedder (the one the pipeline uses; cached under $STORYLOOM_LENS_CACHE, default
+/tmp/lens-cache) and the file is split BY STORY into a labelling pool and held-out stories:
+the model is judged on stories it has never seen, as it is used on tomorrow's. Stores are real
+SQLite files; the titles go in as fetched articles of their outlet, members of their story,
+with their clustering vectors, exactly as the pipeline would have left them.
 """
 
 from __future__ import annotations
 
-import csv
+import logging
+import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, insert
+from sklearn.model_selection import StratifiedGroupKFold
+from sqlalchemy import Engine
 
-from clustering.embed import Embedder, embed_input, get_embedder, vector_to_bytes
+from clustering.embed import Embedder, get_embedder
 from core.config import Config
 from core.settings.clustering import ClusteringSettings
 from core.settings.lenses import LensSettings
-from models.features import EmbedFn
-from store.articles import text_hash
-from store.schema import articles, embeddings
+from models.embcache import cached_embeddings
+from models.features import EmbedFn, story_centroids
+from models.labelstore import embedding_inputs, store_labelled_takes
+from models.lensfile import UCI_LENSES, LabelledTake, load_lens_file, stories_per_lens
 
-# UCI CATEGORY codes as the lenses an editor would pick.
-UCI_LENSES = {"b": "business", "t": "science / technology", "e": "entertainment", "m": "health"}
-SAMPLE = 1500  # titles embedded per session (of 3,353): keeps the area's tests near 2 minutes
-TEST_SHARE = 0.3
+__all__ = ["UCI_LENSES", "Corpus", "heldout_f1", "store_takes", "uci_config"]
+
+HELDOUT_SPLITS = 4  # one story-grouped fold of four is held out (about 11 of 44 stories)
 SEED = 7
-T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+CACHE = os.environ.get("STORYLOOM_LENS_CACHE", "/tmp/lens-cache")
 
 
 @dataclass(frozen=True)
 class Corpus:
+    items: list[LabelledTake]
     texts: list[str]
     labels: list[str]
     stories: list[str]
+    outlets: list[str]
     embeddings: np.ndarray
-    pool: list[int]  # indices the "editors" label from
-    test: list[int]  # held-out indices, never stored
+    contexts: np.ndarray  # story centroid of each title (all titles of its story, no labels)
+    pool: list[int]  # indices the "editors" label from (shuffled), stories disjoint from test
+    test: list[int]  # held-out stories' indices, never stored
+    judged: list[str]  # lenses of at least 3 stories in the file: the macro-F1 averages these
 
 
 @pytest.fixture(scope="session")
@@ -57,46 +64,46 @@ def embed(embedder: Embedder) -> EmbedFn:
     return embedder.encode
 
 
-def _stratified_sample(rows: list[dict], n: int, seed: int) -> list[dict]:
-    by_cat: dict[str, list[dict]] = {}
-    for r in rows:
-        by_cat.setdefault(r["CATEGORY"], []).append(r)
-    rng = random.Random(seed)
-    out = []
-    for cat in sorted(by_cat):
-        group = by_cat[cat]
-        k = max(1, round(n * len(group) / len(rows)))
-        out.extend(rng.sample(group, k))
-    rng.shuffle(out)
-    return out
-
-
 @pytest.fixture(scope="session")
 def uci(shared_dir: Path, embedder: Embedder) -> Corpus:
-    """A fixed stratified sample of UCI dev titles, embedded once per session."""
+    """Every UCI dev title, embedded once (cached), split into pool and held-out stories."""
     path = shared_dir / "data" / "uci-news-dev.csv"
     if not path.is_file():
         pytest.skip(f"{path} not found: the lens tests use its CATEGORY column as labels")
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["TITLE"].strip()]
-    rows = _stratified_sample(rows, SAMPLE, SEED)
-    lead = ClusteringSettings().lead_chars
-    texts = [embed_input(r["TITLE"], "", lead) for r in rows]  # what the embed stage embeds
-    labels = [UCI_LENSES[r["CATEGORY"]] for r in rows]
-    idx = list(range(len(rows)))
-    test: list[int] = []
-    for lens in sorted(set(labels)):  # stratified held-out split
-        members = [i for i in idx if labels[i] == lens]
-        test.extend(members[: max(1, round(len(members) * TEST_SHARE))])
-    test_set = set(test)
-    return Corpus(
-        texts=texts,
-        labels=labels,
-        stories=[r["STORY"] for r in rows],
-        embeddings=embedder.encode(texts),
-        pool=[i for i in idx if i not in test_set],
-        test=sorted(test),
+    items = load_lens_file(path)
+    cfg = ClusteringSettings()
+    vecs = cached_embeddings(
+        embedding_inputs(items, cfg), embedder.encode, model=cfg.model, cache_dir=CACHE
     )
+    labels = [it.lens for it in items]
+    stories = [it.story for it in items]
+    sgkf = StratifiedGroupKFold(n_splits=HELDOUT_SPLITS, shuffle=True, random_state=SEED)
+    pool, test = next(sgkf.split(np.zeros(len(items)), labels, stories))
+    pool = [int(i) for i in pool]
+    random.Random(SEED).shuffle(pool)
+    per_lens = stories_per_lens(items)
+    return Corpus(
+        items=items,
+        texts=[it.title for it in items],
+        labels=labels,
+        stories=stories,
+        outlets=[it.source for it in items],
+        embeddings=vecs,
+        contexts=story_centroids(vecs, stories),
+        pool=pool,
+        test=sorted(int(i) for i in test),
+        judged=sorted(lens for lens, n in per_lens.items() if n >= 3),
+    )
+
+
+@pytest.fixture
+def keep_logging() -> Iterator[None]:
+    """The CLI sets the root logger's level and handler for the process; put them back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -122,51 +129,28 @@ def config(tmp_path: Path, sqlite_url: str) -> Config:
 
 
 def store_takes(engine: Engine, corpus: Corpus, idx: Sequence[int]) -> dict[int, int]:
-    """Insert corpus rows as fetched articles with their stored vectors; corpus index -> id."""
-    model = ClusteringSettings().model
-    lead = ClusteringSettings().lead_chars
-    out: dict[int, int] = {}
-    with engine.begin() as conn:
-        for n, i in enumerate(idx):
-            aid = conn.execute(
-                insert(articles)
-                .values(
-                    canonical_url=f"https://uci.example/{i}",
-                    url=f"https://uci.example/{i}",
-                    source_name="UCI",
-                    title=corpus.texts[i],
-                    text="",
-                    published_at=T0 + timedelta(minutes=n),
-                    lang="en",
-                    extraction="import",
-                    fetch_status="done",
-                    embed_status="done",
-                    attempts=0,
-                    created_at=T0,
-                    updated_at=T0,
-                )
-                .returning(articles.c.id)
-            ).scalar_one()
-            v = corpus.embeddings[i]
-            conn.execute(
-                insert(embeddings).values(
-                    article_id=aid,
-                    model=model,
-                    text_hash=text_hash(model, embed_input(corpus.texts[i], "", lead)),
-                    dim=int(v.shape[0]),
-                    vector=vector_to_bytes(v),
-                    created_at=T0,
-                )
-            )
-            out[i] = aid
-    return out
+    """Insert corpus rows as stored takes of their outlet and story; corpus index -> id."""
+    idx = list(idx)
+    ids = store_labelled_takes(
+        engine, [corpus.items[i] for i in idx], corpus.embeddings[idx], ClusteringSettings()
+    )
+    return dict(zip(idx, ids, strict=True))
 
 
 def heldout_f1(corpus: Corpus, model: object) -> float:
-    """Macro-F1 of a LensModel on the held-out UCI titles."""
+    """Macro-F1 of a LensModel on the held-out stories, over the lenses of >= 3 stories."""
     from sklearn.metrics import f1_score
 
-    texts = [corpus.texts[i] for i in corpus.test]
-    preds = model.predict(texts, embeddings=corpus.embeddings[corpus.test])  # type: ignore[attr-defined]
-    truth = [corpus.labels[i] for i in corpus.test]
-    return float(f1_score(truth, [p for p, _ in preds], average="macro", zero_division=0))
+    t = corpus.test
+    preds = model.predict(  # type: ignore[attr-defined]
+        [corpus.texts[i] for i in t],
+        embeddings=corpus.embeddings[t],
+        outlets=[corpus.outlets[i] for i in t],
+        contexts=corpus.contexts[t],
+    )
+    truth = [corpus.labels[i] for i in t]
+    return float(
+        f1_score(
+            truth, [p for p, _ in preds], labels=corpus.judged, average="macro", zero_division=0
+        )
+    )

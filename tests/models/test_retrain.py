@@ -76,6 +76,16 @@ def test_promotion_only_when_better_on_same_folds_and_rollback(uci, desk) -> Non
     assert v["n_labels"] == LABELLED and len(v["label_snapshot"]) == LABELLED
     assert set(v["metrics"]["per_lens"]) == set(lenses)
     assert v["metrics"]["cv_folds"] == 3 and len(v["sha256"]) == 64
+    # Whole stories held out: every fold's score recorded, the worst beside the pooled figure,
+    # and what the story-grouped inner folds chose, with the fitted temperature.
+    folds = v["metrics"]["folds"]
+    assert len(folds) == 3 and sum(f["n"] for f in folds) == LABELLED
+    assert v["metrics"]["worst_fold_macro_f1"] == min(f["macro_f1"] for f in folds)
+    assert "story-grouped" in full["reason"]
+    chosen = v["metrics"]["training"]["chosen"]
+    assert v["metrics"]["training"]["calibration"] == "temperature"
+    assert chosen["inner_folds"] == 3 and chosen["temperature"] > 0
+    assert chosen["c"] in config.lenses.c_grid
     png = Path(v["metrics"]["confusion_png"])
     assert png.read_bytes().startswith(b"\x89PNG")
     listed = {r["version"]: r for r in list_model_versions(engine)}
