@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from core.config import Config
 from core.errors import InvalidInput
 from core.settings.storage import WORKER_STAGES
-from nlp.pool import NlpPool
 from store.notify import Listener
+
+if TYPE_CHECKING:  # spaCy: imported when a worker starts, not for `storyloom --help`
+    from nlp.pool import NlpPool
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ def stages(names: Sequence[str] | None = None, *, nlp_pool: NlpPool | None = Non
 def worker_stages(config: Config, names: Sequence[str] | None = None) -> Iterator[list[Stage]]:
     """The stages with what they keep for the worker's life: the NLP process pool (with
     `[nlp] n_process` > 1), closed on the way out. Models stay loaded in their caches."""
+    from nlp.pool import NlpPool
+
     chosen = list(names) if names is not None else list(config.workers.stages)
     if config.nlp.n_process > 1 and "nlp" in chosen:
         with NlpPool(config.nlp) as pool:

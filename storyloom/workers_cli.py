@@ -15,7 +15,6 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from core.config import Config
-from storyloom.daemon import install_signals
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +52,7 @@ def worker_cmd(
 ) -> None:
     """Process stored work until SIGTERM/SIGINT: any number of workers may share one
     PostgreSQL store, on any machines (on SQLite, one process)."""
+    from storyloom.daemon import install_signals
     from storyloom.runner import run_worker, stages, worker_stages
 
     config, engine = ctx.obj.store()
