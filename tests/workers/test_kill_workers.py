@@ -44,6 +44,7 @@ def test_kill_9_in_every_stage_loses_and_doubles_nothing(
         pg_url,
         workers=WORKERS,
         nlp="batch_size = 4\n",
+        clustering="batch_size = 16\n",  # embeddings in batches of 64: four commits, not one
     )
     for args in (("init",), ("import", str(jsonl))):
         done = run(cfg, *args)
