@@ -104,7 +104,7 @@ def consolidate_stored(
         touched,
         apply=lambda ch: _record(conn, cl, ch),
         locked=locked,
-        members=lambda sid: member_features(conn, sid, model),
+        members=lambda sid: member_features(conn, sid, model, config.clustering.cross_model),
         new_story_id=new_story,
     )
 

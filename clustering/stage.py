@@ -11,14 +11,15 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
+from sqlalchemy import Engine, and_, func, insert, or_, select
 
 from clustering.consolidate_stage import consolidate_stored
-from clustering.embed import embed_input, get_embedder, vector_to_bytes
+from clustering.embed import embed_input, load_embedder, vector_to_bytes
 from clustering.state import ArticleFeatures
 from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
 from core.config import Config
+from core.settings.clustering import ClusteringSettings
 from store.articles import DONE, ERROR, SKIPPED, Claim, ClaimLost, claim, finish, text_hash
 from store.claims import lease_of
 from store.db import aware, utcnow
@@ -40,68 +41,80 @@ from store.stories import (
 logger = logging.getLogger(__name__)
 
 
+def embedding_models(cfg: ClusteringSettings) -> list[str]:
+    """The models every article is embedded with: the main one, then the cross-lingual one."""
+    return [cfg.model] + (
+        [cfg.cross_model] if cfg.cross_model and cfg.cross_model != cfg.model else []
+    )
+
+
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:
-    """Embed title + lead of every article whose fetch is done; never twice per text+model."""
+    """Embed title + lead of every article whose fetch is done, with each of the configured
+    models; never twice per text+model (vectors are stored under their model's name)."""
     cfg = config.clustering
-    embedder = None
     seen = computed = 0
     lease = lease_of(config.workers, "embed")
     while ids := claim(engine, "embed", cfg.batch_size * 4, lease=lease):
-        q = (
-            select(articles.c.id, articles.c.title, articles.c.text, embeddings.c.text_hash)
-            .select_from(
-                articles.outerjoin(
-                    embeddings,
-                    and_(embeddings.c.article_id == articles.c.id, embeddings.c.model == cfg.model),
-                )
-            )
-            .where(articles.c.id.in_(ids))
-        )
         with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(q)]
-        todo = []
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(articles.c.id, articles.c.title, articles.c.text).where(
+                        articles.c.id.in_(ids)
+                    )
+                )
+            ]
         for r in rows:
             r["input"] = embed_input(r["title"], r["text"], cfg.lead_chars)
-            r["digest"] = text_hash(cfg.model, r["input"])
-            if r["text_hash"] != r["digest"]:
-                todo.append(r)
-        if todo:
-            embedder = embedder or get_embedder(cfg)
-            vectors = embedder.encode([r["input"] for r in todo])
-        try:
+        for model in embedding_models(cfg):
+            computed += _embed_rows(engine, cfg, model, rows)
+        try:  # vectors are idempotent; the status only moves while the claim is ours
             with engine.begin() as conn:
-                _store_vectors(conn, cfg.model, rows, todo, vectors if todo else [], ids.token)
+                for r in rows:
+                    finish(conn, r["id"], "embed", DONE, token=ids.token)
         except ClaimLost:
             logger.info("embed: a claim expired; another worker took its articles")
             continue
         seen += len(rows)
-        computed += len(todo)
     return {"articles": seen, "embedded": computed}
 
 
-def _store_vectors(
-    conn: Connection, model: str, rows: list[dict], todo: list[dict], vectors: Any, token: str
-) -> None:
-    """One claimed batch's vectors, in the caller's transaction; finished first, so a lost
-    claim (ClaimLost) writes nothing."""
-    for r in rows:
-        finish(conn, r["id"], "embed", DONE, token=token)
-    for r, v in zip(todo, vectors, strict=True):
-        conn.execute(
-            embeddings.delete().where(
-                embeddings.c.article_id == r["id"], embeddings.c.model == model
-            )
+def _embed_rows(engine: Engine, cfg: ClusteringSettings, model: str, rows: list[dict]) -> int:
+    """Store `model`'s vector of each row whose input changed since its last one."""
+    with engine.connect() as conn:
+        have = dict(
+            conn.execute(
+                select(embeddings.c.article_id, embeddings.c.text_hash).where(
+                    embeddings.c.article_id.in_([r["id"] for r in rows]),
+                    embeddings.c.model == model,
+                )
+            ).all()
         )
-        conn.execute(
-            insert(embeddings).values(
-                article_id=r["id"],
-                model=model,
-                text_hash=r["digest"],
-                dim=int(v.shape[0]),
-                vector=vector_to_bytes(v),
-                created_at=utcnow(),
+    todo = [r for r in rows if have.get(r["id"]) != text_hash(model, r["input"])]
+    if not todo:
+        return 0
+    embedder = load_embedder(
+        model, cfg.batch_size, "auto" if model != cfg.model else cfg.backend, cfg.embed_threads
+    )
+    vectors = embedder.encode([r["input"] for r in todo])
+    with engine.begin() as conn:
+        for r, v in zip(todo, vectors, strict=True):
+            conn.execute(
+                embeddings.delete().where(
+                    embeddings.c.article_id == r["id"], embeddings.c.model == model
+                )
             )
-        )
+            conn.execute(
+                insert(embeddings).values(
+                    article_id=r["id"],
+                    model=model,
+                    text_hash=text_hash(model, r["input"]),
+                    dim=int(v.shape[0]),
+                    vector=vector_to_bytes(v),
+                    created_at=utcnow(),
+                )
+            )
+    return len(todo)
 
 
 def _oldest_pending(engine: Engine) -> datetime | None:
@@ -217,7 +230,7 @@ def _place_batch(
 ) -> None:
     every = config.clustering.consolidate_every
     with engine.connect() as conn:
-        feats = load_features(conn, ids, config.clustering.model)
+        feats = load_features(conn, ids, config.clustering.model, config.clustering.cross_model)
     for aid in ids:
         clusterer = _live_view(engine, config, view)
         try:

@@ -31,6 +31,8 @@ class ArticleFeatures:
     published: datetime
     source: str
     words: frozenset[str] = frozenset()
+    lang: str = ""  # "" = unknown, read as one of the main model's languages
+    xvector: np.ndarray | None = None  # cross-lingual embedding ([clustering] cross_model)
 
     def __post_init__(self) -> None:
         if not self.words:
@@ -47,6 +49,10 @@ def decode_array(s: str, dim: int) -> np.ndarray:
     if arr.size % dim:
         raise ValueError(f"stored vector data of {arr.size} floats is not a multiple of {dim}")
     return arr.reshape(-1, dim)
+
+
+def _decode_one(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s.encode("ascii")), dtype="<f4").astype(np.float32)
 
 
 def _utc(t: datetime) -> datetime:
@@ -66,10 +72,19 @@ class StoryState:
     last: datetime | None = None
     recent_ids: list = field(default_factory=list)
     recent_vecs: np.ndarray | None = None
+    langs: Counter = field(default_factory=Counter)  # members per language ("" = unknown)
+    xsum: np.ndarray | None = None  # sum of members' cross-lingual vectors, when all have one
 
     @classmethod
     def empty(cls, dim: int) -> StoryState:
         return cls(vsum=np.zeros(dim, dtype=np.float32), recent_vecs=np.zeros((0, dim), np.float32))
+
+    @property
+    def xcentroid(self) -> np.ndarray | None:
+        if self.xsum is None:
+            return None
+        norm = float(np.linalg.norm(self.xsum))
+        return self.xsum / norm if norm > 0 else self.xsum
 
     @property
     def centroid(self) -> np.ndarray:
@@ -79,6 +94,12 @@ class StoryState:
     def add(self, art: ArticleFeatures, keep_recent: int) -> None:
         v = np.asarray(art.vector, dtype=np.float32)
         self.vsum = self.vsum + v
+        if art.xvector is None:  # a member without one: the story has no cross-lingual sum
+            self.xsum = None
+        elif self.n == 0 or self.xsum is not None:
+            x = np.asarray(art.xvector, dtype=np.float32)
+            self.xsum = x.copy() if self.xsum is None else self.xsum + x
+        self.langs[art.lang] += 1
         self.n += 1
         self.entities.update(art.entities)
         self.sources[art.source] += 1
@@ -94,6 +115,10 @@ class StoryState:
     def remove(self, art: ArticleFeatures) -> None:
         """Undo :meth:`add` for a member leaving (editor move); times stay as bounds."""
         self.vsum = self.vsum - np.asarray(art.vector, dtype=np.float32)
+        if self.xsum is not None and art.xvector is not None:
+            self.xsum = self.xsum - np.asarray(art.xvector, dtype=np.float32)
+        self.langs.subtract([art.lang])
+        self.langs = +self.langs
         self.n = max(0, self.n - 1)
         self.entities.subtract(art.entities)
         self.sources.subtract([art.source])
@@ -121,6 +146,8 @@ class StoryState:
             "last": self.last.isoformat() if self.last else None,
             "recent_ids": list(self.recent_ids),
             "recent_vecs": encode_array(self.recent_vecs),
+            "langs": dict(self.langs),
+            **({"xsum": encode_array(self.xsum)} if self.xsum is not None else {}),
         }
 
     @classmethod
@@ -139,6 +166,8 @@ class StoryState:
                 last=datetime.fromisoformat(data["last"]) if data.get("last") else None,
                 recent_ids=list(data.get("recent_ids", [])),
                 recent_vecs=recent,
+                langs=Counter(data.get("langs", {})),
+                xsum=_decode_one(data["xsum"]) if data.get("xsum") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"invalid story state: {exc}") from exc
@@ -170,4 +199,6 @@ def merged_state(keep: StoryState, other: StoryState, keep_recent: int) -> Story
         last=max(lasts) if lasts else None,
         recent_ids=(first.recent_ids + second.recent_ids)[-keep_recent:],
         recent_vecs=np.vstack([first.recent_vecs, second.recent_vecs])[-keep_recent:],
+        langs=keep.langs + other.langs,
+        xsum=keep.xsum + other.xsum if keep.xsum is not None and other.xsum is not None else None,
     )

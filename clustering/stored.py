@@ -24,14 +24,24 @@ from store.schema import analyses, articles, embeddings, sources, stories, story
 from store.takes import outlet_name
 
 
-def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, ArticleFeatures]:
-    """What the clusterer needs of each article: vector, title, entities, time, outlet."""
+def load_features(
+    conn: Connection, ids: list[int], model: str, cross_model: str | None = None
+) -> dict[int, ArticleFeatures]:
+    """What the clusterer needs of each article: vector, title, entities, time, outlet,
+    language and, when a cross-lingual model is named, its vector too."""
     if not ids:
         return {}
+    xvecs: dict[int, np.ndarray] = {}
+    if cross_model and cross_model != model:
+        xq = select(embeddings.c.article_id, embeddings.c.vector, embeddings.c.dim).where(
+            embeddings.c.article_id.in_(ids), embeddings.c.model == cross_model
+        )
+        xvecs = {aid: bytes_to_vector(blob, dim) for aid, blob, dim in conn.execute(xq)}
     q = (
         select(
             articles.c.id,
             articles.c.title,
+            articles.c.lang,
             articles.c.published_at,
             articles.c.created_at,
             outlet_name().label("outlet"),
@@ -60,6 +70,8 @@ def load_features(conn: Connection, ids: list[int], model: str) -> dict[int, Art
             entities=entity_keys((e["text"], e["label"]) for e in ents),
             published=published,
             source=r.outlet or "",
+            lang=r.lang or "",
+            xvector=xvecs.get(r.id),
         )
     return out
 
@@ -81,7 +93,9 @@ def load_clusterer(
     return clusterer, {sid: v for sid, _, v in rows}
 
 
-def member_features(conn: Connection, story_id: Hashable, model: str) -> list[ArticleFeatures]:
+def member_features(
+    conn: Connection, story_id: Hashable, model: str, cross_model: str | None = None
+) -> list[ArticleFeatures]:
     """A story's members as the clusterer sees them, oldest first."""
     ids = [
         r[0]
@@ -89,14 +103,15 @@ def member_features(conn: Connection, story_id: Hashable, model: str) -> list[Ar
             select(story_members.c.article_id).where(story_members.c.story_id == story_id)
         )
     ]
-    return sorted(load_features(conn, ids, model).values(), key=lambda a: a.published)
+    feats = load_features(conn, ids, model, cross_model)
+    return sorted(feats.values(), key=lambda a: a.published)
 
 
 def rebuild_state(
     conn: Connection, story_id: int, settings: ClusteringSettings
 ) -> dict[str, Any] | None:
     """Recompute a story's clusterer state from its members (after an editor change)."""
-    feats = member_features(conn, story_id, settings.model)
+    feats = member_features(conn, story_id, settings.model, settings.cross_model)
     state = story_state_from_articles(feats, settings.recent_members) if feats else None
     conn.execute(update(stories).where(stories.c.id == story_id).values(state=state))
     return state

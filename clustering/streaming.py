@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from clustering.ann import VectorIndex
-from clustering.score import features, score
+from clustering.score import features, foreign, score
 from clustering.state import (
     ArticleFeatures,
     StoryState,
@@ -56,6 +56,7 @@ class StreamingClusterer:
         self.stories: dict[Hashable, StoryState] = {}
         self._centroids: VectorIndex | None = None
         self._members: VectorIndex | None = None
+        self._xcentroids: VectorIndex | None = None  # cross-lingual centroids, when kept
         self._member_story: dict[Hashable, Hashable] = {}
         self._member_keys: dict[Hashable, set] = {}
         self._indexed: dict[Hashable, np.ndarray] = {}  # centroid as the index holds it
@@ -72,6 +73,15 @@ class StreamingClusterer:
         self._centroids = VectorIndex(dim, **kw)
         self._members = VectorIndex(dim, **kw)
 
+    def _xindex(self, dim: int) -> VectorIndex:
+        """The index of cross-lingual centroids: a German article finds an English story
+        here, where the main (English) embedding does not place them near."""
+        if self._xcentroids is None:
+            s = self.settings
+            kw = {"m": s.index_m, "ef": s.index_ef, "ef_construction": s.index_ef_construction}
+            self._xcentroids = VectorIndex(dim, **kw)
+        return self._xcentroids
+
     def _index_story(self, story_id: Hashable, st: StoryState) -> None:
         """(Re)index a story's centroid and its recent members; O(recent) per call."""
         self._ensure_index(int(st.vsum.shape[0]))
@@ -85,6 +95,11 @@ class StreamingClusterer:
             # index point only needs to stay close enough for the story to be found.
             self._centroids.upsert(story_id, centroid)
             self._indexed[story_id] = centroid
+            xc = st.xcentroid
+            if xc is not None:
+                self._xindex(int(xc.shape[0])).upsert(story_id, xc)
+            elif self._xcentroids is not None and story_id in self._xcentroids:
+                self._xcentroids.remove(story_id)
         wanted = {
             ("m", story_id, aid): vec
             for aid, vec in zip(st.recent_ids, st.recent_vecs, strict=True)
@@ -140,6 +155,10 @@ class StreamingClusterer:
                 heapq.heappush(self._expiry, (st.last, self._tick, sid))
         centroids = np.stack([parsed[k].centroid for k in keys])
         self._centroids.insert_many(keys, centroids)
+        xkeys = [k for k in keys if parsed[k].xsum is not None]
+        if xkeys:
+            xc = np.stack([parsed[k].xcentroid for k in xkeys])
+            self._xindex(int(xc.shape[1])).insert_many(xkeys, xc)
         self._indexed.update(zip(keys, centroids, strict=True))
         if member_keys:
             self._members.insert_many(member_keys, np.stack(member_vecs))
@@ -156,6 +175,15 @@ class StreamingClusterer:
             sid = self._member_story.get(key)
             if sid is not None:
                 found.add(sid)
+        if art.xvector is not None and self._xcentroids is not None:
+            # Across languages: an article the main model cannot read may join any story; one
+            # it can read only stories holding such articles (the others it finds above).
+            s = self.settings
+            anywhere = foreign(art.lang, s)
+            for sid, _ in self._xcentroids.search(art.xvector, s.candidates):
+                st = self.stories.get(sid)
+                if st is not None and (anywhere or any(foreign(la, s) for la in st.langs)):
+                    found.add(sid)
         return found
 
     def decide(self, art: ArticleFeatures) -> Decision:
@@ -217,6 +245,8 @@ class StreamingClusterer:
         self.df.remove(st.words, st.n)
         self._centroids.remove(story_id)
         self._indexed.pop(story_id, None)
+        if self._xcentroids is not None and story_id in self._xcentroids:
+            self._xcentroids.remove(story_id)
         for key in self._member_keys.pop(story_id, set()):
             self._members.remove(key)
             self._member_story.pop(key, None)

@@ -127,6 +127,7 @@ def build_draft(
             "n_takes": sum(len(g["items"]) for g in takes),
             "n_lenses": len(take_lenses),
             "n_regions": len(take_regions),
+            "languages": sorted({it["lang"] for g in takes for it in g["items"] if it["lang"]}),
         },
         "summary": summary,
         "numbers": numbers,

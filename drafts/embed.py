@@ -1,53 +1,29 @@
 """Sentence vectors for centrality and near-duplicate tests, from one cached model.
 
 The builder takes any `encode(texts) -> (n, d) L2-normalised float32 array`; the stage passes
-the clustering embedder's, and this module loads another model only when [drafts]
-embedding_model names one.
+the clustering embedder's, or, when [drafts] embedding_model names another model, one loaded
+through clustering.embed (the project's one loader, all backends).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 
 import numpy as np
 
-from clustering.embed import resolve_model_path
+from clustering.embed import load_embedder
 
 logger = logging.getLogger(__name__)
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 
 
-@lru_cache(maxsize=4)
-def _load(path: str):  # noqa: ANN202 - SentenceTransformer, imported lazily (heavy)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    logger.info("loading sentence model %s", path)
-    return SentenceTransformer(path, device="cpu")
-
-
 def get_encoder(model: str, batch_size: int = 64) -> Encoder:
-    """An encoder over the named model, loaded once per process."""
-    st = _load(str(resolve_model_path(model)))
-
-    def encode(texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, st.get_sentence_embedding_dimension() or 0), dtype=np.float32)
-        vecs = st.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vecs, dtype=np.float32)
-
-    return encode
+    """An encoder over the named model (any backend clustering knows), loaded once per
+    process by clustering's one loader."""
+    return load_embedder(model, batch_size).encode
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ Shape (keys of `Draft`):
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 EDITABLE_FIELDS: tuple[str, ...] = ("headline", "dek", "summary", "numbers", "why", "watch")
 LIST_FIELDS: tuple[str, ...] = ("summary", "numbers", "why", "watch")
@@ -36,6 +36,7 @@ class Meta(TypedDict):
     n_takes: int
     n_lenses: int
     n_regions: int
+    languages: NotRequired[list[str]]  # the takes' languages, sorted
 
 
 class SummaryItem(TypedDict):
@@ -43,6 +44,7 @@ class SummaryItem(TypedDict):
     article_id: int | None
     source: str | None
     url: str | None
+    lang: NotRequired[str]  # set only on a fallback sentence not in the desk's language
 
 
 class Evidence(TypedDict):

@@ -19,6 +19,7 @@ _TAKE = re.compile(
 )
 _QUOTE = re.compile(r'^  > "(?P<text>.*)"(?: — (?P<speaker>.*))?$')
 _LIST_SEP = "; "
+_LANG_MARK = re.compile(r"^\[(?P<lang>[a-z]{2,3}(?:-[A-Za-z]+)?)\] (?P<rest>.*)$")
 
 
 def _esc(s: str) -> str:
@@ -40,6 +41,11 @@ def _traced(text: str, source: str | None, url: str | None) -> str:
     return line
 
 
+def _lang_mark(x: dict[str, Any]) -> str:
+    """A summary sentence outside the desk's language is marked with its own: "[de] "."""
+    return f"[{x['lang']}] " if x.get("lang") else ""
+
+
 def render_markdown(draft: dict[str, Any]) -> str:
     """The page in the issue's layout; empty sections say so instead of vanishing."""
     m = draft["meta"]
@@ -48,13 +54,17 @@ def render_markdown(draft: dict[str, Any]) -> str:
         f"**Meta:** type: {m['type']} · date: {m['date'] or 'unknown'} · "
         f"heads: {_LIST_SEP.join(m['heads']) or 'none'} · {m['n_takes']} takes · "
         f"{m['n_lenses']} lenses · {m['n_regions']} regions"
+        + (f" · languages: {', '.join(m['languages'])}" if m.get("languages") else "")
     )
 
     def section(title: str, lines: list[str]) -> None:
         out.append(f"## {title}")
         out.extend(lines or [NONE_YET])
 
-    section("Summary", [f"- {_traced(x['text'], x['source'], x['url'])}" for x in draft["summary"]])
+    section(
+        "Summary",
+        [f"- {_lang_mark(x)}{_traced(x['text'], x['source'], x['url'])}" for x in draft["summary"]],
+    )
     section(
         "By the numbers",
         [
@@ -121,8 +131,15 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
     return {
         "headline": _one_line(draft["headline"]),
         "dek": _one_line(draft["dek"]),
-        "meta": {**draft["meta"], "date": draft["meta"]["date"] or None},
-        "summary": [traced(x) for x in draft["summary"]],
+        "meta": {
+            **draft["meta"],
+            "date": draft["meta"]["date"] or None,
+            "languages": list(draft["meta"].get("languages") or []),
+        },
+        "summary": [
+            {**traced(x), **({"lang": x["lang"]} if x.get("lang") else {})}
+            for x in draft["summary"]
+        ],
         "numbers": [
             {"display": _one_line(x["display"]), "conflict": bool(x["conflict"])}
             for x in draft["numbers"]
@@ -159,6 +176,11 @@ def markdown_fields(draft: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _parse_summary(line: str) -> dict[str, Any]:
+    m = _LANG_MARK.match(line)
+    return {**_parse_traced(m["rest"]), "lang": m["lang"]} if m else _parse_traced(line)
+
+
 def _parse_traced(line: str) -> dict[str, Any]:
     m = _TRACE.match(line)
     if not m:
@@ -178,7 +200,8 @@ def parse_markdown(md: str) -> dict[str, Any]:
     out: dict[str, Any] = {"headline": lines[0][2:], "dek": lines[1][2:]}
     meta = re.match(
         r"^\*\*Meta:\*\* type: (?P<type>.*) · date: (?P<date>.*) · heads: (?P<heads>.*) · "
-        r"(?P<t>\d+) takes · (?P<l>\d+) lenses · (?P<r>\d+) regions$",
+        r"(?P<t>\d+) takes · (?P<l>\d+) lenses · (?P<r>\d+) regions"
+        r"(?: · languages: (?P<langs>.*))?$",
         lines[2],
     )
     if not meta:
@@ -190,6 +213,7 @@ def parse_markdown(md: str) -> dict[str, Any]:
         "n_takes": int(meta["t"]),
         "n_lenses": int(meta["l"]),
         "n_regions": int(meta["r"]),
+        "languages": meta["langs"].split(", ") if meta["langs"] else [],
     }
     sections: dict[str, list[str]] = {}
     current = None
@@ -203,7 +227,7 @@ def parse_markdown(md: str) -> dict[str, Any]:
     def items(name: str) -> list[str]:
         return [x[2:] for x in sections.get(name, []) if x.startswith("- ")]
 
-    out["summary"] = [_parse_traced(x) for x in items("Summary")]
+    out["summary"] = [_parse_summary(x) for x in items("Summary")]
     out["numbers"] = [
         {"display": x.removesuffix(CONFLICT), "conflict": x.endswith(CONFLICT)}
         for x in items("By the numbers")

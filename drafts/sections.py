@@ -48,10 +48,16 @@ def pick_summary(
         blocked[i] = True
         max_sim = np.maximum(max_sim, pool.vecs @ pool.vecs[i])
     picked: list[int] = []
+    # Sentences of a known language other than the desk's are a fallback ("und": unknown).
+    foreign = np.array(
+        [articles[k].lang not in (s.desk_language, "und", "") for k in pool.owner], dtype=bool
+    )
     for _ in range(s.summary_sentences):
         allowed = ~blocked & (max_sim < s.near_duplicate)
         if not allowed.any():
             break
+        if (allowed & ~foreign).any():  # the desk's language first; others only as fallback
+            allowed &= ~foreign
         gain = (
             (main & ~covered).sum(axis=1) / max(1, main.shape[1]) if main.shape[1] else np.zeros(n)
         )
@@ -67,10 +73,14 @@ def pick_summary(
         if main.shape[1]:
             covered |= main[best]
         max_sim = np.maximum(max_sim, pool.vecs @ pool.vecs[best])
-    return [
-        {"text": pool.texts[i], **_trace(articles[pool.owner[i]])}  # type: ignore[typeddict-item]
-        for i in picked
-    ]
+    out: list[SummaryItem] = []
+    for i in picked:
+        a = articles[pool.owner[i]]
+        item: SummaryItem = {"text": pool.texts[i], **_trace(a)}  # type: ignore[typeddict-item]
+        if foreign[i]:
+            item["lang"] = a.lang
+        out.append(item)
+    return out
 
 
 def pick_cues(

@@ -389,6 +389,38 @@ def eval_clustering(
     _print_eval(res, as_json)
 
 
+@eval_app.command("pairs")
+def eval_pairs(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSONL of scored article pairs (SemEval-2022 Task 8 form)."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The product's same-story score and join decision on human-scored article pairs:
+    Pearson with the gold and P/R/F1 of "same story", real and machine-translated apart."""
+    if not file.is_file():
+        err.print(f"{escape(str(file))}: no such file")
+        raise typer.Exit(2)
+    from clustering.eval_pairs import format_report, run_pairs_eval
+    from clustering.evaluate import LabelledFileError
+
+    config = ctx.obj.config()
+    try:
+        res = run_pairs_eval(file, config)
+    except LabelledFileError as e:
+        err.print(f"[bold red]Cannot evaluate[/]: {e}")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(res) + "\n")
+        return
+    table = Table("pairs", "n", "pearson", "precision", "recall", "f1")
+    for row in format_report(res):
+        table.add_row(*row)
+    console.print(table)
+
+
 def _print_eval(res: dict[str, Any], as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(res) + "\n")

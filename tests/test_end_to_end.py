@@ -8,6 +8,7 @@ import tomllib
 import pytest
 from sqlalchemy import func, select
 
+from clustering.stage import embedding_models
 from core.config import Config
 from ingest.sample_server import SampleServer, load_corpus, sources_toml
 from store.articles import sync_sources
@@ -43,7 +44,7 @@ def pipeline_run(tmp_path_factory, corpus):
 
 
 def test_every_served_article_is_stored_once_and_processed(pipeline_run, corpus):
-    engine, _, first, _ = pipeline_run
+    engine, config, first, _ = pipeline_run
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(articles)).scalar_one()
         statuses = conn.execute(
@@ -54,7 +55,9 @@ def test_every_served_article_is_stored_once_and_processed(pipeline_run, corpus)
     assert n == len(corpus["articles"])
     assert first["crawl"]["new"] == n
     assert set(statuses) == {("done", "done", "done")}
-    assert n_analyses == n_vectors == n
+    assert n_analyses == n
+    # One vector per article and embedding model (the main one and the cross-lingual one).
+    assert n_vectors == n * len(embedding_models(config.clustering))
 
 
 def test_articles_are_extracted_from_pages_with_language(pipeline_run, corpus):
@@ -101,6 +104,33 @@ def test_shared_stories_are_found_and_drafted(pipeline_run, corpus):
         assert best in drafted
     # One story per shared gold story and per article of no story, with a little slack.
     assert n_stories <= len(shared) + len(gold.get(None, ())) + 2, n_stories
+
+
+def test_every_language_joins_its_story_and_one_offs_stay_alone(pipeline_run, corpus):
+    """Across languages (issue 13): every article of a shared story is in that story's
+    found story, whatever its language, and an article of no story has one of its own."""
+    engine, *_ = pipeline_run
+    with engine.connect() as conn:
+        story_of = dict(
+            conn.execute(
+                select(articles.c.title, story_members.c.story_id).join(
+                    story_members, story_members.c.article_id == articles.c.id
+                )
+            ).all()
+        )
+    members: dict[int, list[str]] = {}
+    for title, sid in story_of.items():
+        members.setdefault(sid, []).append(title)
+    by_gold: dict[str, list[str]] = {}
+    for a in corpus["articles"]:
+        by_gold.setdefault(a["story"], []).append(a["title"])
+    for story, titles in by_gold.items():
+        if story is None:
+            for t in titles:
+                assert members[story_of[t]] == [t], (t, members[story_of[t]])
+            continue
+        found = {story_of[t] for t in titles}
+        assert len(found) == 1, (story, [(t, story_of[t]) for t in titles])
 
 
 def test_a_second_pass_changes_nothing(pipeline_run):

