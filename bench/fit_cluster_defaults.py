@@ -20,7 +20,7 @@ from clustering.crossval import quiet_consolidation  # noqa: E402
 from clustering.evaluate import load_labelled  # noqa: E402
 from clustering.featcache import cached_features  # noqa: E402
 from clustering.fit import evaluate_settings, fit_settings  # noqa: E402
-from clustering.retrain import LEARNED_KEYS  # noqa: E402
+from clustering.learned import LEARNED_KEYS  # noqa: E402
 from core.config import load_config  # noqa: E402
 
 

@@ -21,9 +21,10 @@ from clustering.stored import load_clusterer, member_features
 from clustering.streaming import StreamingClusterer
 from core.config import Config
 from store.db import utcnow
+from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import draft_edits, stories, story_members
-from store.stories import assign, create_story, merge_story, refresh_story
+from store.stories import assign, bump_cluster_epoch, create_story, merge_story, refresh_story
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,19 @@ def consolidate_stored(
 
 def run_consolidate(engine: Engine, config: Config, now: datetime | None = None) -> dict:
     """A pass over every live story (the `consolidate` command; the stage itself only
-    revisits the stories it touched)."""
+    revisits the stories it touched), as the one clustering writer (store/locks.py)."""
     now = now or utcnow()
-    cl = load_clusterer(engine, config, now - timedelta(hours=config.clustering.window_hours))
-    with engine.begin() as conn:
-        changes = consolidate_stored(conn, cl, set(cl.stories), config)
+    with writer_lock(engine, CLUSTER, wait=config.workers.cluster_lock_wait_s) as got:
+        if not got:
+            raise StoreBusy(
+                "another process is clustering (the one clustering writer) and did not "
+                f"finish within {config.workers.cluster_lock_wait_s:g}s; try again"
+            )
+        since = now - timedelta(hours=config.clustering.window_hours)
+        cl, _ = load_clusterer(engine, config, since)
+        with engine.begin() as conn:
+            changes = consolidate_stored(conn, cl, set(cl.stories), config)
+            bump_cluster_epoch(conn)
     return {
         "stories": len(cl.stories),
         "merged": sum(1 for c in changes if c.kind == "merge"),

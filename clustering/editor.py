@@ -7,6 +7,8 @@ clustering score is learned, and as an audit row. Memberships an editor set are 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -15,9 +17,10 @@ from clustering.stored import rebuild_state
 from core.config import Config
 from core.errors import InvalidInput, NotFound
 from store.db import utcnow
+from store.locks import CLUSTER, StoreBusy, writer_lock
 from store.queries import audit
 from store.schema import articles, labels, stories, story_members
-from store.stories import assign, create_story, merge_story, refresh_story
+from store.stories import assign, bump_cluster_epoch, create_story, merge_story, refresh_story
 
 
 def _story(conn: Connection, story_id: int) -> Any:
@@ -43,6 +46,22 @@ def _label(conn: Connection, user_id: int | None, value: str, story_id: int, **d
     )
 
 
+@contextmanager
+def _writing(engine: Engine, config: Config) -> Iterator[Connection]:
+    """A transaction as the one clustering writer (store/locks.py), counted in the epoch so
+    a cluster stage elsewhere reloads the stories an editor just changed."""
+    wait = config.workers.cluster_lock_wait_s
+    with writer_lock(engine, CLUSTER, wait=wait) as got:
+        if not got:
+            raise StoreBusy(
+                f"the clustering writer is busy (a cluster pass did not finish within {wait:g}s);"
+                " try the change again in a moment"
+            )
+        with engine.begin() as conn:
+            yield conn
+            bump_cluster_epoch(conn)
+
+
 def _rebuild(conn: Connection, story_id: int, config: Config) -> None:
     """The story's clusterer state from its members now, so the next article sees it.
 
@@ -60,7 +79,7 @@ def move_article(
     config: Config,
 ) -> None:
     """Put one article in another story, for good."""
-    with engine.begin() as conn:
+    with _writing(engine, config) as conn:
         _story(conn, story_id)
         if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
             raise NotFound(f"no article with id {article_id}")
@@ -94,7 +113,7 @@ def split_articles(
     """Take the chosen articles out of their stories into a new one; returns its id."""
     if not article_ids:
         raise InvalidInput("choose at least one article to split off")
-    with engine.begin() as conn:
+    with _writing(engine, config) as conn:
         rows = conn.execute(
             select(
                 articles.c.id, articles.c.title, articles.c.published_at, story_members.c.story_id
@@ -144,7 +163,7 @@ def merge_stories(
     """Fold `other_id` into `keep_id`; the other story remains as a pointer ("merged")."""
     if keep_id == other_id:
         raise InvalidInput("a story cannot be merged with itself")
-    with engine.begin() as conn:
+    with _writing(engine, config) as conn:
         _story(conn, keep_id)
         _story(conn, other_id)
         moved = merge_story(conn, keep_id, other_id, by="editor", user_id=user_id)

@@ -74,27 +74,33 @@ def _step(
     seconds[label] = round(time.perf_counter() - started, 2)
 
 
+# The stage runner (storyloom/runner.py run_stages), handed down by the top: the evaluation
+# runs the daemon's own loop over the stages, not a copy of it.
+StageRunner = Callable[[Engine, Config, Sequence[str], Callable[[str, Any, float], None]], Any]
+EVAL_STAGES = ("nlp", "embed", "cluster")
+
+
 def evaluate_items(
-    items: Sequence[LabelledItem], config: Config, *, console: Console | None = None
+    items: Sequence[LabelledItem],
+    config: Config,
+    *,
+    run_stages: StageRunner,
+    console: Console | None = None,
 ) -> dict[str, Any]:
     """Stream `items` through a fresh temporary store; scores and speed as a dict."""
-    from clustering.stage import run_cluster, run_embed
-    from nlp.stage import run_nlp
-
     seconds: dict[str, float] = {}
-    stages: list[tuple[str, Callable[[Engine, Config], Any]]] = [
-        ("nlp", run_nlp),
-        ("embed", run_embed),
-        ("cluster", run_cluster),
-    ]
+
+    def on_result(name: str, _result: Any, s: float) -> None:
+        seconds[name] = round(seconds.get(name, 0.0) + s, 2)
+        if console is not None:
+            console.log(f"{name}: {s:.1f} s")
+
     with tempfile.TemporaryDirectory(prefix="storyloom-eval-") as tmp:
         engine = open_store(f"sqlite:///{Path(tmp) / 'eval.db'}")
         try:
             with _step(console, "store", seconds, engine):
                 gold = insert_items(engine, items)
-            for name, stage in stages:
-                with _step(console, name, seconds, engine):
-                    stage(engine, config)
+            run_stages(engine, config, EVAL_STAGES, on_result)
             pred = predicted_stories(engine, list(gold))
         finally:
             engine.dispose()
@@ -112,7 +118,9 @@ def evaluate_items(
     return res
 
 
-def run_clustering_eval(file: Path, config: Config, progress: bool = True) -> dict[str, Any]:
+def run_clustering_eval(
+    file: Path, config: Config, *, run_stages: StageRunner, progress: bool = True
+) -> dict[str, Any]:
     """Pairwise and BCubed P/R/F1, stories found vs gold and articles/s for a labelled file
     (UCI CSV: TITLE, PUBLISHER, HOSTNAME, TIMESTAMP, STORY; or JSONL: id, title, text,
     published, source, cluster)."""
@@ -122,4 +130,4 @@ def run_clustering_eval(file: Path, config: Config, progress: bool = True) -> di
     console = Console(stderr=True) if progress else None
     if console is not None:
         console.log(f"{len(items)} labelled articles from {file}")
-    return evaluate_items(items, config, console=console)
+    return evaluate_items(items, config, run_stages=run_stages, console=console)

@@ -29,39 +29,17 @@ from sqlalchemy import Engine, select
 
 from clustering.crossval import cross_validate
 from clustering.fit import fit_settings, selection_score
-from clustering.score import FEATURES
+from clustering.learned import ACTIVE, LEARNED_KEYS, learned_settings
 from core.config import Config
-from core.settings.clustering import ClusteringSettings
 from store.db import utcnow
 from store.queries import audit
 from store.schema import labels, stories, story_members
 
 logger = logging.getLogger(__name__)
 
-LEARNED_KEYS = tuple(f"w_{k}" for k in FEATURES) + (
-    "bias",
-    "threshold",
-    "merge_threshold",
-    "merge_max_gap",
-)
-ACTIVE = "active.json"
-
 
 class ClusteringRetrainError(RuntimeError):
     """Too few editor decisions to learn from or to evaluate on."""
-
-
-def learned_settings(cfg: ClusteringSettings) -> ClusteringSettings:
-    """The configured settings with the promoted learned weights over them, if any."""
-    path = Path(cfg.weights_dir) / ACTIVE
-    if not path.is_file():
-        return cfg
-    try:
-        learned = json.loads(path.read_text())["settings"]
-    except (OSError, ValueError, KeyError) as exc:
-        logger.warning("learned clustering weights unreadable", extra={"error": str(exc)})
-        return cfg
-    return cfg.model_copy(update={k: float(v) for k, v in learned.items() if k in LEARNED_KEYS})
 
 
 def _labelled_stories(engine: Engine) -> dict[int, int]:

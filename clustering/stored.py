@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 
 from clustering.embed import bytes_to_vector
 from clustering.entities import entity_keys
+from clustering.learned import learned_settings
 from clustering.state import ArticleFeatures, decode_array, story_state_from_articles
 from clustering.streaming import StreamingClusterer
 from core.config import Config
@@ -76,20 +77,22 @@ def load_features(
     return out
 
 
-def load_clusterer(engine: Engine, config: Config, since: datetime) -> StreamingClusterer:
+def load_clusterer(
+    engine: Engine, config: Config, since: datetime
+) -> tuple[StreamingClusterer, dict[int, int]]:
     """A clusterer holding every story still live at `since` (from stored state), scoring
-    with the weights `retrain-clustering` promoted, if any."""
-    from clustering.retrain import learned_settings
-
+    with the weights `retrain-clustering` promoted, if any, and the version of each story
+    as loaded (a writer checks it: store/stories.py refresh_story)."""
     clusterer = StreamingClusterer(learned_settings(config.clustering))
-    q = select(stories.c.id, stories.c.state).where(
+    q = select(stories.c.id, stories.c.state, stories.c.version).where(
         stories.c.status != "merged",
         stories.c.state.is_not(None),
         stories.c.last_article_at >= since,
     )
     with engine.connect() as conn:
-        clusterer.add_stories({sid: state for sid, state in conn.execute(q)})
-    return clusterer
+        rows = conn.execute(q).all()
+    clusterer.add_stories({sid: state for sid, state, _ in rows})
+    return clusterer, {sid: v for sid, _, v in rows}
 
 
 def member_features(

@@ -24,7 +24,7 @@ from core.settings.drafts import DraftSettings
 from core.settings.lenses import LensSettings
 from core.settings.nlp import NlpSettings
 from core.settings.review import ReviewSettings
-from core.settings.storage import StorageSettings
+from core.settings.storage import StorageSettings, WorkerSettings
 from core.settings_base import Section
 
 ENV_PREFIX = "STORYLOOM_"
@@ -57,6 +57,7 @@ class Config(Section):
     lenses: LensSettings = Field(default_factory=LensSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     logging: LogSettings = Field(default_factory=LogSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:

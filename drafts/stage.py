@@ -26,6 +26,7 @@ from drafts.model import EDITABLE_FIELDS
 from drafts.render import render_json, render_markdown
 from drafts.timeline import story_timeline
 from drafts.vectors import member_encoder
+from store.claims import ClaimLost, claim_where, finish_claim, lease_of
 from store.db import utcnow
 from store.queries import audit, last_seen, story_articles
 from store.schema import (
@@ -157,20 +158,35 @@ def _story(conn: Connection, story_id: int) -> dict[str, Any] | None:
 
 
 def redraft_story(
-    engine: Engine, config: Any, story_id: int, *, encode: Encoder | None = None
+    engine: Engine,
+    config: Any,
+    story_id: int,
+    *,
+    encode: Encoder | None = None,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """Rebuild one story's draft now; a new version only when the content changed."""
+    """Rebuild one story's draft now; a new version only when the content changed.
+
+    The draft is built from the story as it is at the start (its `version`); the story stays
+    dirty when it changed meanwhile, so it is rebuilt again, and a story merged meanwhile
+    gets no draft. `token` is the drafts claim (run_drafts): with it the write happens only
+    while the claim is still this worker's. Version numbers are unique per story (schema).
+    """
     with engine.connect() as conn:
         story = _story(conn, story_id)
     if story is None:
         raise NotFound(f"no story with id {story_id}")
     draft = _generate(engine, config, story, encode or encoder_for(config))
     with engine.begin() as conn:
+        if token is not None:
+            finish_claim(conn, "drafts", story_id, token)
+        now_ = _story_for_update(conn, story_id)
         prev = _latest(conn, story_id)
-        if prev and _content(prev[1]) == _content(draft):
-            version = prev[0]
-        else:
-            version = (prev[0] if prev else 0) + 1
+        version = prev[0] if prev else 0
+        if now_["status"] == "merged":
+            logger.info("story %s was merged while its draft was built; not stored", story_id)
+        elif not (prev and _content(prev[1]) == _content(draft)):
+            version += 1
             draft["version"] = version
             conn.execute(
                 insert(draft_versions).values(
@@ -178,34 +194,59 @@ def redraft_story(
                 )
             )
             logger.info("story %s: draft version %d", story_id, version)
-        conn.execute(update(stories).where(stories.c.id == story_id).values(dirty=False))
+        if now_["version"] == story["version"] or now_["status"] == "merged":
+            conn.execute(update(stories).where(stories.c.id == story_id).values(dirty=False))
     draft["version"] = version
     return draft
+
+
+def _story_for_update(conn: Connection, story_id: int) -> dict[str, Any]:
+    """The story's status and version now, locked until commit (PostgreSQL), so a merge or
+    a new article waits for this draft's write instead of slipping between its checks."""
+    q = select(stories.c.status, stories.c.version).where(stories.c.id == story_id)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    return dict(conn.execute(q).one()._mapping)
 
 
 def run_drafts(engine: Engine, config: Any, *, encode: Encoder | None = None) -> int:
     """Redraft every dirty story with at least min_sources outlets; returns stories redrafted.
 
-    A dirty story below the threshold is only marked clean: a new article marks it dirty again.
+    Stories are claimed (store/claims.py), so N workers draft each story once. A dirty story
+    below the threshold is only marked clean: a new article marks it dirty again.
     """
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(stories.c.id, stories.c.n_sources).where(
-                stories.c.dirty.is_(True), stories.c.status != "merged"
-            )
-        ).all()
+    lease = lease_of(config.workers, "drafts")
+    conds = [stories.c.dirty.is_(True), stories.c.status != "merged"]
     done = 0
-    for sid, n_sources in rows:
-        if n_sources < config.drafts.min_sources:
-            with engine.begin() as conn:
-                conn.execute(update(stories).where(stories.c.id == sid).values(dirty=False))
-            continue
-        try:
-            redraft_story(engine, config, sid, encode=encode or encoder_for(config))
-            done += 1
-        except Exception:  # one bad story must not stop the others; it stays dirty
-            logger.exception("story %s: draft failed", sid)
+    batch = config.workers.claim_batch
+    while mine := claim_where(engine, "drafts", stories, conds, limit=batch, lease=lease):
+        for sid in mine:
+            try:
+                done += _draft_claimed(engine, config, sid, mine.token, encode)
+            except ClaimLost:
+                logger.info("story %s: drafts claim expired; another worker drafts it", sid)
+            except Exception:  # one bad story must not stop the others; it stays dirty and
+                # claimed, so it is tried again after the lease, not in a hot loop
+                logger.exception("story %s: draft failed", sid)
     return done
+
+
+def _draft_claimed(
+    engine: Engine, config: Any, sid: int, token: str, encode: Encoder | None
+) -> int:
+    with engine.connect() as conn:
+        n_sources = conn.execute(select(stories.c.n_sources).where(stories.c.id == sid)).scalar()
+    if (n_sources or 0) < config.drafts.min_sources:
+        with engine.begin() as conn:
+            finish_claim(conn, "drafts", sid, token)
+            conn.execute(
+                update(stories)
+                .where(stories.c.id == sid, stories.c.n_sources < config.drafts.min_sources)
+                .values(dirty=False)
+            )
+        return 0
+    redraft_story(engine, config, sid, encode=encode or encoder_for(config), token=token)
+    return 1
 
 
 def _new_since(

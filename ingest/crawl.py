@@ -22,6 +22,7 @@ from core.config import Config
 from ingest.extract import extract_article
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch import Fetcher, FetchResult
+from ingest.hosts import SharedHosts
 from ingest.langid import detect_language
 from ingest.outcomes import record_outcome
 from ingest.schedule import backoff_s, next_poll_delay_s, retry_after_s
@@ -31,6 +32,7 @@ from store.articles import (
     DONE,
     ERROR,
     PENDING,
+    ClaimLost,
     claim,
     finish,
     merge_duplicate_text,
@@ -38,7 +40,9 @@ from store.articles import (
     text_hash,
     upsert_article,
 )
+from store.claims import claim_where, finish_claim, lease_of
 from store.db import utcnow
+from store.notify import notify_work
 from store.schema import article_urls, articles, sources
 
 logger = logging.getLogger(__name__)
@@ -48,14 +52,40 @@ PAGE_BATCH = 64
 NOT_A_FEED = "not a feed: no RSS, Atom, RDF or JSON Feed document in the response"
 
 
-def due_sources(engine: Engine, now: datetime) -> list[dict[str, Any]]:
-    q = select(sources).where(
-        sources.c.paused.is_(False),
-        sources.c.disabled.is_(False),
-        or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
+def due_sources(engine: Engine, config: Config, now: datetime) -> list[dict[str, Any]]:
+    """Claim the sources due for a poll (store/claims.py): each due feed goes to exactly
+    one crawler, however many run. A row's `claim_token` is handed back by the poll's
+    outcome (`_record_feed`, `_record_failure`), or comes back after the source lease."""
+    got = claim_where(
+        engine,
+        "source",
+        sources,
+        [
+            sources.c.paused.is_(False),
+            sources.c.disabled.is_(False),
+            or_(sources.c.next_poll_at.is_(None), sources.c.next_poll_at <= now),
+        ],
+        limit=None,  # a poll is short: the crawler that finds a source due takes it
+        lease=lease_of(config.workers, "source"),
+        now=now,
     )
+    if not got:
+        return []
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(q)]
+        rows = [
+            dict(r._mapping) for r in conn.execute(select(sources).where(sources.c.id.in_(got)))
+        ]
+    for r in rows:
+        r["claim_token"] = got.token
+    return rows
+
+
+def _source_done(conn: Connection, src: dict[str, Any], vals: dict[str, Any]) -> None:
+    """Write a poll's outcome on the source and end its claim (ClaimLost: another crawler
+    polled it after our lease ran out; its outcome stands)."""
+    if src.get("claim_token"):
+        finish_claim(conn, "source", src["id"], src["claim_token"])
+    conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
 
 
 def _entry_times(engine: Engine, source_id: int) -> list[datetime]:
@@ -90,9 +120,12 @@ def _record_failure(engine: Engine, src: dict[str, Any], res: FetchResult, confi
         vals.update(
             paused=True, paused_reason=f"{n} consecutive failures; last: {vals['last_error']}"
         )
-    with engine.begin() as conn:
-        conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
-        record_outcome(conn, src["id"], res)
+    try:
+        with engine.begin() as conn:
+            _source_done(conn, src, vals)
+            record_outcome(conn, src["id"], res)
+    except ClaimLost:
+        logger.info("source %s: poll lease expired; another crawler polled it", src["name"])
 
 
 def _known_urls(conn: Connection, urls: set[str]) -> set[str]:
@@ -113,6 +146,9 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
         link = e.link or (e.guid if e.guid and e.guid.startswith(("http://", "https://")) else None)
         if link:
             linked.append((e, link, canonical_url(link)))
+    # One order for every crawler: two feeds listing the same entries insert them in the same
+    # order, so their transactions wait on each other instead of deadlocking.
+    linked.sort(key=lambda x: x[2])
     with engine.begin() as conn:
         # A re-polled feed mostly lists entries we have: one query finds them all, and only
         # the rest go through upsert_article (known URLs would be a no-op there anyway).
@@ -137,6 +173,8 @@ def _store_entries(engine: Engine, src: dict[str, Any], feed: ParsedFeed, config
                 extraction=None if fetch_pages else "feed_summary",
             )
             created += int(new)
+        if created:
+            notify_work(conn, "fetch" if fetch_pages else "nlp")
     return created
 
 
@@ -150,11 +188,9 @@ def _queue_single_page(engine: Engine, src: dict[str, Any]) -> int:
             region=src["country"],
             fetch_status=PENDING,
         )
-        conn.execute(
-            update(sources)
-            .where(sources.c.id == src["id"])
-            .values(paused=True, paused_reason="single page: fetched once", last_fetch_at=utcnow())
-        )
+        vals = {"paused": True, "paused_reason": "single page: fetched once"}
+        _source_done(conn, src, {**vals, "last_fetch_at": utcnow()})
+        notify_work(conn, "fetch")
     return int(new)
 
 
@@ -185,9 +221,12 @@ def _record_feed(engine: Engine, config: Config, src: dict[str, Any], res: Fetch
     }
     if feed is not None:
         vals["bozo"] = feed.bozo or (None if feed.version or feed.entries else NOT_A_FEED)
-    with engine.begin() as conn:
-        conn.execute(update(sources).where(sources.c.id == src["id"]).values(**vals))
-        record_outcome(conn, src["id"], res)
+    try:
+        with engine.begin() as conn:
+            _source_done(conn, src, vals)
+            record_outcome(conn, src["id"], res)
+    except ClaimLost:
+        logger.info("source %s: poll lease expired; another crawler polled it", src["name"])
     return new
 
 
@@ -282,14 +321,18 @@ async def fetch_pages(
     lease = timedelta(seconds=config.crawler.fetch_lease_s)
     loop = asyncio.get_running_loop()
 
-    async def one(row: dict[str, Any], unfinished: set[int]) -> None:
+    async def one(row: dict[str, Any], unfinished: set[int], token: str) -> None:
         res = await fetcher.fetch(row["url"], accept="text/html,application/xhtml+xml")
         status, vals, error = await loop.run_in_executor(executor, _page_outcome, row, res, config)
-        with engine.begin() as conn:
-            finish(conn, row["id"], "fetch", status, error=error, values=vals)
-            record_outcome(conn, row["source_id"], res)
-            if status == DONE:
-                merge_duplicate_text(conn, row["id"], vals["content_hash"])
+        try:
+            with engine.begin() as conn:
+                finish(conn, row["id"], "fetch", status, token=token, error=error, values=vals)
+                record_outcome(conn, row["source_id"], res)
+                if status == DONE:
+                    merge_duplicate_text(conn, row["id"], vals["content_hash"])
+                    notify_work(conn, "nlp")
+        except ClaimLost:
+            logger.info("article %s: fetch lease expired; another crawler fetched it", row["id"])
         unfinished.discard(row["id"])
         counts["done" if status == DONE else "error"] += 1
 
@@ -304,20 +347,19 @@ async def fetch_pages(
                     dict(r._mapping)
                     for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))
                 ]
-            await asyncio.gather(*(one(r, unfinished) for r in rows))
+            await asyncio.gather(*(one(r, unfinished, ids.token) for r in rows))
         finally:
             if unfinished:
-                release(engine, unfinished, "fetch")
+                release(engine, unfinished, "fetch", ids.token)
     return counts
 
 
 async def crawl_async(
     engine: Engine, config: Config, *, transport: Any = None, executor: Executor | None = None
 ) -> dict[str, Any]:
-    async with Fetcher(config.crawler, transport=transport) as fetcher:
-        results = await asyncio.gather(
-            *(poll_source(engine, config, fetcher, s) for s in due_sources(engine, utcnow()))
-        )
+    async with Fetcher(config.crawler, transport=transport, shared=shared_hosts(engine)) as fetcher:
+        due = due_sources(engine, config, utcnow())
+        results = await asyncio.gather(*(poll_source(engine, config, fetcher, s) for s in due))
         pages = await fetch_pages(engine, config, fetcher, executor=executor)
     return {
         "sources": len(results),
@@ -327,8 +369,21 @@ async def crawl_async(
     }
 
 
+def shared_hosts(engine: Engine) -> SharedHosts | None:
+    """Store-shared politeness where several crawlers may run (PostgreSQL); on SQLite there
+    is one process and its own politeness is all of it."""
+    return SharedHosts(engine) if engine.dialect.name == "postgresql" else None
+
+
 def crawl_once(engine: Engine, config: Config, *, transport: Any = None) -> dict[str, Any]:
     return run_sync(crawl_async(engine, config, transport=transport))
 
 
-__all__ = ["crawl_once", "crawl_async", "poll_source", "fetch_pages", "due_sources"]
+__all__ = [
+    "crawl_async",
+    "crawl_once",
+    "due_sources",
+    "fetch_pages",
+    "poll_source",
+    "shared_hosts",
+]

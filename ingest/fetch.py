@@ -23,9 +23,12 @@ import httpx
 
 from core.settings.crawler import CrawlerSettings
 from ingest.decode import DecodeError, StreamDecoder, parse_encodings
+from ingest.hosts import SharedHosts
 from ingest.netguard import AllowList, GuardError, check_url, guarded_transport
 from ingest.politeness import Politeness
 from ingest.robots import RobotsCache
+from ingest.schedule import retry_after_s
+from store.db import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,10 @@ class Fetcher:
     """
 
     def __init__(
-        self, settings: CrawlerSettings, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: CrawlerSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        shared: SharedHosts | None = None,
     ) -> None:
         self.settings = s = settings
         self.allow = AllowList.parse(s.allow_hosts)
@@ -108,7 +114,7 @@ class Fetcher:
             trust_env=False,
             headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
-        self.politeness = Politeness(s)
+        self.politeness = Politeness(s, shared)
         self.robots = RobotsCache(s, self._fetch_robots)
         self.counters: dict[str, float] = defaultdict(float)
 
@@ -230,6 +236,10 @@ class Fetcher:
                     async with self._client.stream("GET", url, headers=headers) as resp:
                         status = resp.status_code
                         self.politeness.record(host, time.monotonic() - t0, status)
+                        if status in (429, 503):
+                            wait = retry_after_s(resp.headers, utcnow())
+                            if wait:
+                                await self.politeness.block(host, wait)
                         result, location = await self._answer(url, resp, cap)
             except TimeoutError:
                 self.politeness.record(host, time.monotonic() - t0, status)

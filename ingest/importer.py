@@ -24,6 +24,7 @@ from ingest.langid import detect_language
 from ingest.urls import canonical_url, region_from_host, url_host
 from ingest.validate import check_import_record
 from store.articles import DONE, PENDING, merge_duplicate_text, text_hash, upsert_article
+from store.notify import notify_work
 from store.schema import sources
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ def import_jsonl(engine: Engine, path: Path, settings: CrawlerSettings) -> Impor
                 report.ids.append(aid)
             else:
                 report.known += 1
+    if report.created:
+        with engine.begin() as conn:
+            notify_work(conn, "nlp")  # idle workers wake now instead of at their next poll
     logger.info(
         "import finished",
         extra={

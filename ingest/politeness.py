@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from core.settings.crawler import CrawlerSettings
+from ingest.hosts import SharedHosts
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ class HostSlot:
 class Politeness:
     """Gates requests: `async with politeness.slot(host): ...` then `record(...)`."""
 
-    def __init__(self, settings: CrawlerSettings) -> None:
+    def __init__(self, settings: CrawlerSettings, shared: SharedHosts | None = None) -> None:
         self.settings = settings
+        self.shared = shared  # the store's host rows: one politeness for N crawlers
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._hosts: dict[str, HostSlot] = {}
 
@@ -81,8 +83,21 @@ class Politeness:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 slot.next_start = time.monotonic() + self.delay(host)
+                if self.shared is not None:  # other crawlers' requests to the host count too
+                    wait = await asyncio.to_thread(self.shared.reserve, host, self.delay(host))
+                    if wait > 0:
+                        await asyncio.sleep(wait)
             async with self._global:  # taken last: a host's delay must not hold other hosts
                 yield
+
+    async def block(self, host: str, seconds: float) -> None:
+        """Retry-After on 429/503, shared with the other crawlers: none of them starts a
+        request to `host` for `seconds`, at most max_delay_s (the feed itself is not polled
+        again before its whole Retry-After: ingest/crawl.py). Alone, a crawler's own
+        schedule and adaptive delay already cover it."""
+        if self.shared is not None:
+            wait = min(seconds, max(self.settings.max_delay_s, self._slot(host).crawl_delay))
+            await asyncio.to_thread(self.shared.block, host, wait)
 
     def record(self, host: str, latency_s: float, status: int | None) -> None:
         """Feed one response's latency (headers received) into the host's adaptive delay."""

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
@@ -300,6 +301,18 @@ def _handler_for(site: dict[str, Resource]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _counting(handler: type[BaseHTTPRequestHandler], hits: Counter) -> type:
+    lock = threading.Lock()
+
+    class Counting(handler):  # type: ignore[misc, valid-type]
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            with lock:
+                hits[self.path.split("?", 1)[0]] += 1
+            super().do_GET()
+
+    return Counting
+
+
 class SampleServer:
     """The sample site on a background thread; port 0 picks a free port (tests run in parallel)."""
 
@@ -311,7 +324,8 @@ class SampleServer:
         bound_host, bound_port = self._httpd.server_address[:2]
         self.base_url = f"http://{bound_host}:{bound_port}"
         self.site = build_site(self.corpus, self.base_url)
-        self._httpd.RequestHandlerClass = _handler_for(self.site)
+        self.hits: Counter[str] = Counter()  # GETs per path: "each feed fetched once"
+        self._httpd.RequestHandlerClass = _counting(_handler_for(self.site), self.hits)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="sample-server", daemon=True
         )

@@ -93,11 +93,13 @@ class BackgroundRetrain:
         return not self.running()
 
     def _work(self, watermark: int) -> None:
-        from models.retrain import retrain  # scikit-learn: only when a retrain runs
+        from models.retrain import RetrainRunning, retrain  # scikit-learn: only when it runs
 
         try:
             result = retrain(self.engine, self.config, progress=False)
             self.result = dict(result) if isinstance(result, dict) else {"result": str(result)}
+        except RetrainRunning:  # on another machine: not a failure, it learns the same labels
+            logger.info("lens retrain skipped: another process is training")
         except Exception as exc:  # noqa: BLE001 - reported on the models page and in the log
             self._failed_at = watermark
             self.error = f"{type(exc).__name__}: {exc}"

@@ -13,14 +13,16 @@ import logging
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, select
 
 from core.config import Config
 from models.errors import ArtifactError
 from models.registry import load_version, set_note
 from models.takes import load_takes
+from store.claims import ClaimLost, claim_where, finish_claim, lease_of, release
 from store.db import utcnow
-from store.schema import DONE, articles, labels, lens_predictions, stories, story_members
+from store.schema import DONE, articles, labels, lens_predictions, story_members
+from store.stories import mark_dirty
 from store.takes import take_lenses
 
 logger = logging.getLogger(__name__)
@@ -55,61 +57,66 @@ def predict_missing(engine: Engine, config: Config, active: dict[str, Any]) -> d
     )
     predicted = changed = 0
     after = 0
+    mine = lens_predictions.alias("mine")
+    current = select(mine.c.article_id).where(mine.c.model_version == version)
+    lease = lease_of(config.workers, "lens")
     while True:
-        q = (
-            select(articles.c.id, lens_predictions.c.lens, lens_predictions.c.confidence)
-            .select_from(
-                articles.outerjoin(lens_predictions, lens_predictions.c.article_id == articles.c.id)
-            )
-            .where(
+        claimed = claim_where(  # N workers: each take predicted once (store/claims.py)
+            engine,
+            "lens",
+            articles,
+            [
                 articles.c.fetch_status == DONE,
                 articles.c.id > after,
                 articles.c.id.not_in(labelled),
-                or_(
-                    lens_predictions.c.model_version.is_(None),
-                    lens_predictions.c.model_version != version,
-                ),
-            )
-            .order_by(articles.c.id)
-            .limit(settings.predict_batch)
+                articles.c.id.not_in(current),
+            ],
+            limit=settings.predict_batch,
+            lease=lease,
         )
-        with engine.connect() as conn:
-            rows = conn.execute(q).all()
-        if not rows:
+        if not claimed:
             break
-        after = rows[-1][0]
-        takes = load_takes(engine, config, [r[0] for r in rows])
+        after = claimed[-1]
+        takes = load_takes(engine, config, list(claimed))
         if not takes.ids:
+            release(engine, "lens", claimed, claimed.token)
             continue
         preds = model.predict(
             takes.texts, embeddings=takes.embeddings, outlets=takes.outlets, contexts=takes.contexts
         )
         now = utcnow()
-        with engine.begin() as conn:
-            before = take_lenses(conn, takes.ids, settings.min_confidence)
-            conn.execute(
-                delete(lens_predictions).where(lens_predictions.c.article_id.in_(takes.ids))
-            )
-            conn.execute(
-                insert(lens_predictions),
-                [
-                    {
-                        "article_id": aid,
-                        "model_version": version,
-                        "lens": lens,
-                        "confidence": float(conf),
-                        "created_at": now,
-                    }
-                    for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
-                ],
-            )
-            shown = take_lenses(conn, takes.ids, settings.min_confidence)
-            moved = [a for a in takes.ids if shown[a]["lens"] != before[a]["lens"]]
-            if moved:  # the lens a take shows changed: its story's draft is rebuilt
-                story_ids = select(story_members.c.story_id).where(
-                    story_members.c.article_id.in_(moved)
+        try:
+            with engine.begin() as conn:
+                finish_claim(conn, "lens", list(claimed), claimed.token)
+                before = take_lenses(conn, takes.ids, settings.min_confidence)
+                conn.execute(
+                    delete(lens_predictions).where(lens_predictions.c.article_id.in_(takes.ids))
                 )
-                conn.execute(update(stories).where(stories.c.id.in_(story_ids)).values(dirty=True))
+                conn.execute(
+                    insert(lens_predictions),
+                    [
+                        {
+                            "article_id": aid,
+                            "model_version": version,
+                            "lens": lens,
+                            "confidence": float(conf),
+                            "created_at": now,
+                        }
+                        for aid, (lens, conf) in zip(takes.ids, preds, strict=True)
+                    ],
+                )
+                shown = take_lenses(conn, takes.ids, settings.min_confidence)
+                moved = [a for a in takes.ids if shown[a]["lens"] != before[a]["lens"]]
+                if moved:  # the lens a take shows changed: its story's draft is rebuilt
+                    mark_dirty(
+                        conn,
+                        select(story_members.c.story_id).where(
+                            story_members.c.article_id.in_(moved)
+                        ),
+                    )
+        except ClaimLost:
+            logger.info("lens: a claim expired; another worker predicts those takes")
+            continue
         predicted += len(takes.ids)
         changed += len(moved)
     if predicted:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from core.config import Config
+from core.errors import Conflict
 from core.progress import progress_bars
 from models.artifacts import save_artifact
 from models.errors import ArtifactError, LensError
@@ -37,6 +38,7 @@ from models.evaluate import (
 )
 from models.registry import load_version, record_version
 from models.takes import editor_labels, last_label_id, load_takes
+from store.locks import RETRAIN, writer_lock
 from store.takes import active_model as active_row
 
 logger = logging.getLogger(__name__)
@@ -63,8 +65,19 @@ def retrain(
     Returns what happened, including `promoted` and the `reason`. Raises LensError when there
     is too little to learn from.
     """
-    with _lock:
+    with _lock, writer_lock(engine, RETRAIN, wait=False) as got:
+        if not got:  # single-flight across processes and machines, not only threads
+            raise RetrainRunning(
+                "a lens retrain is already running in another storyloom process; "
+                "its result will be in `storyloom models` when it finishes"
+            )
         return _retrain(engine, config, progress, training_labels)
+
+
+class RetrainRunning(Conflict):
+    """Another process is training a lens model on this store right now."""
+
+    code = "SL103"
 
 
 def _retrain(

@@ -9,10 +9,9 @@ post-processing runs in parallel too and nothing heavy crosses process boundarie
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 from spacy.tokens import Doc
 
@@ -20,6 +19,7 @@ from core.settings.nlp import NlpSettings
 from nlp.entities import entities_from_mentions, name_resolver
 from nlp.facts import facts_from_doc, rule_facts
 from nlp.pipelines import has_ner, model_for, normalise_lang, pipeline_for
+from nlp.pool import NlpPool
 from nlp.quotes import quotes_from_doc
 from nlp.textcheck import Checked, check_text
 
@@ -118,19 +118,18 @@ def _chunks(indices: list[int], sizes: list[int], n: int) -> list[list[int]]:
     return [sorted(c) for c in chunks if c]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 def analyse_texts(
     texts: Sequence[str],
     langs: Sequence[str | None],
     settings: NlpSettings,
     *,
     titles: Sequence[str | None] | None = None,
+    pool: NlpPool | None = None,
 ) -> list[dict]:
     """One result dict per text, in order. Never raises on bad text; see the status field.
+
+    `pool` is the caller's long-lived NLP processes (a worker's); without one, a large
+    batch gets a pool of its own for the call.
 
     A title, when given, is analysed as the first paragraph so its names count; the result's
     body_start says where the body begins in the offsets.
@@ -157,6 +156,13 @@ def analyse_texts(
     total_chars = sum(len(c.text) for c, _, _ in prepared.values())
     workers = settings.n_process if total_chars >= settings.multiprocess_min_chars else 1
     for model, idx in groups.items():
+        try:  # cached; a pipeline that cannot load (a missing tokenizer) fails its texts only,
+            pipeline_for(model, settings)  # not the batch, which the stage would then redo
+        except Exception as exc:  # noqa: BLE001 - one per text, one at a time, without a pool
+            why = f"the {model} pipeline cannot load: {type(exc).__name__}: {exc}"
+            for i in idx:
+                results[i] = _empty("error", why, model, prepared[i][1])
+            continue
         n = min(workers, len(idx))
         if n <= 1:
             for i, res in zip(
@@ -164,15 +170,14 @@ def analyse_texts(
             ):
                 results[i] = res
             continue
-        if _pool_context().get_start_method() == "fork":
-            # load once here; forked workers inherit the loaded pipeline instead of each
-            # spending seconds loading their own copy
-            pipeline_for(model, settings)
         sizes = {i: len(prepared[i][0].text) for i in idx}
         chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
-        with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:
+        with contextlib.ExitStack() as own:
+            if pool is None:
+                pool = own.enter_context(NlpPool(settings))
+            ex = pool.executor(model)
             futures = [
-                pool.submit(_run_group, model, [prepared[i] for i in chunk], settings)
+                ex.submit(_run_group, model, [prepared[i] for i in chunk], settings)
                 for chunk in chunks
             ]
             for chunk, fut in zip(chunks, futures, strict=True):

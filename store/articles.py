@@ -1,9 +1,10 @@
 """Writing articles and moving them through stages, safely for several workers.
 
-An article is one canonical URL. Each stage claims pending rows with a short lease
-(`claimed_at`), works outside any transaction, then writes its result only if the row is
-still its own — so a crash leaves rows pending (resumed after the lease) and never half-done.
-On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so several workers can share a store.
+An article is one canonical URL. Each stage claims pending rows with its own lease and
+token (store/claims.py), works outside any transaction, then writes its result only if the
+claim is still its own — so a crash leaves rows pending (resumed after the lease) and never
+half-done, and a slow worker whose lease expired cannot overwrite the result of the one
+that took over. Two crawlers inserting the same entry at once end with one row.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from store.db import utcnow
+from store.claims import Claim, ClaimLost, claim_where, finish_claim
+from store.claims import release as release_claims
+from store.db import insert_on_conflict, utcnow
 from store.schema import (
     DONE,
     ERROR,
@@ -58,18 +61,17 @@ def claim(
     now: datetime | None = None,
     order_by_published: bool = False,
     lease: timedelta = LEASE,
-) -> list[int]:
+    where: Sequence[Any] = (),
+) -> Claim:
     """Lease up to `limit` pending articles whose earlier stages are finished.
 
-    `lease` is how long a claim blocks other workers; a stage whose unit of work is short
-    (one page fetch) passes a shorter one so rows of a killed worker come back sooner.
+    Each stage has its own lease (store/claims.py): NLP and embeddings of one article may
+    run at once on two workers. `lease` is how long a claim blocks other workers; a stage
+    whose unit of work is short (one page fetch) passes a shorter one so rows of a killed
+    worker come back sooner. `where` adds a stage's own conditions. The returned list
+    carries the claim's token for `finish`.
     """
-    now = now or utcnow()
-    col = status_col(stage)
-    conds = [
-        col == PENDING,
-        or_(articles.c.claimed_at.is_(None), articles.c.claimed_at < now - lease),
-    ]
+    conds = [status_col(stage) == PENDING, *where]
     for pre in PREREQUISITES[stage]:
         conds.append(status_col(pre).in_((DONE, SKIPPED)))
     order = (
@@ -77,16 +79,10 @@ def claim(
         if order_by_published
         else (articles.c.id,)
     )
-    inner = select(articles.c.id).where(and_(*conds)).order_by(*order).limit(limit)
-    if engine.dialect.name == "postgresql":
-        inner = inner.with_for_update(skip_locked=True)
-    with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(inner)]
-        if ids:
-            conn.execute(update(articles).where(articles.c.id.in_(ids)).values(claimed_at=now))
-    if order_by_published:
-        return ids
-    return sorted(ids)
+    got = claim_where(
+        engine, stage, articles, conds, limit=limit, lease=lease, order_by=order, now=now
+    )
+    return got if order_by_published else Claim(sorted(got), got.token)
 
 
 def finish(
@@ -95,11 +91,17 @@ def finish(
     stage: str,
     status: str = DONE,
     *,
+    token: str,
     error: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
-    """Record a stage's outcome; an error is kept on the article for the operator."""
-    vals: dict[str, Any] = {f"{stage}_status": status, "claimed_at": None, "updated_at": utcnow()}
+    """Record a stage's outcome; an error is kept on the article for the operator.
+
+    Raises ClaimLost (rolling back the caller's transaction) when `token` no longer holds
+    the article's claim in `stage`: another worker redid it after this one's lease expired.
+    """
+    finish_claim(conn, stage, article_id, token)
+    vals: dict[str, Any] = {f"{stage}_status": status, "updated_at": utcnow()}
     if status == ERROR:
         vals.update(error_stage=stage, last_error=error, attempts=articles.c.attempts + 1)
     if values:
@@ -107,21 +109,10 @@ def finish(
     conn.execute(update(articles).where(articles.c.id == article_id).values(**vals))
 
 
-def release(engine: Engine, article_ids: Iterable[int], stage: str) -> int:
-    """Hand back claimed rows a stopping worker will not finish: pending again, lease cleared.
-
-    Only rows still pending in `stage` are touched, so a result written meanwhile is kept.
-    """
-    ids = list(article_ids)
-    if not ids:
-        return 0
-    with engine.begin() as conn:
-        res = conn.execute(
-            update(articles)
-            .where(articles.c.id.in_(ids), status_col(stage) == PENDING)
-            .values(claimed_at=None)
-        )
-    return res.rowcount
+def release(engine: Engine, article_ids: Iterable[int], stage: str, token: str) -> int:
+    """Hand back claimed rows a stopping worker will not finish, at once (not after the
+    lease). A result written meanwhile is kept: finishing already ended its claim."""
+    return release_claims(engine, stage, article_ids, token)
 
 
 def reset_stages(conn: Connection, article_ids: Iterable[int], stages: Sequence[str]) -> None:
@@ -183,7 +174,18 @@ def upsert_article(
         "updated_at": now,
         **fields,
     }
-    aid = conn.execute(insert(articles).values(**values).returning(articles.c.id)).scalar_one()
+    # Another crawler may insert the same URL at this moment: the loser finds the winner's row.
+    aid = conn.execute(
+        insert_on_conflict(conn, articles)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[articles.c.canonical_url])
+        .returning(articles.c.id)
+    ).scalar()
+    if aid is None:
+        aid = conn.execute(
+            select(articles.c.id).where(articles.c.canonical_url == canonical)
+        ).scalar_one()
+        return aid, False
     return aid, True
 
 
@@ -191,11 +193,11 @@ def _remember_url(conn: Connection, article_id: int, url: str, source_id: int | 
     known = conn.execute(select(articles.c.id).where(articles.c.canonical_url == url)).first()
     if known is not None:
         return
-    exists = conn.execute(select(article_urls.c.id).where(article_urls.c.url == url)).first()
-    if exists is None:
-        conn.execute(
-            insert(article_urls).values(article_id=article_id, url=url, source_id=source_id)
-        )
+    conn.execute(
+        insert_on_conflict(conn, article_urls)
+        .values(article_id=article_id, url=url, source_id=source_id)
+        .on_conflict_do_nothing(index_elements=[article_urls.c.url])
+    )
 
 
 def merge_duplicate_text(conn: Connection, article_id: int, content_hash: str) -> int | None:
@@ -254,6 +256,8 @@ def sync_sources(conn: Connection, configured: Sequence[Any]) -> dict[str, int]:
 
 
 __all__ = [
+    "Claim",
+    "ClaimLost",
     "DONE",
     "ERROR",
     "PENDING",

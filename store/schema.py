@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -91,7 +92,6 @@ articles = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("error_stage", String(10)),
     Column("last_error", Text),
-    Column("claimed_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_articles_guid", "guid"),
@@ -171,6 +171,9 @@ stories = Table(
     Column("last_article_at", DateTime(timezone=True)),
     Column("state", JSON),  # the clusterer's live-story state (centroid, entities, ...)
     Column("dirty", Boolean, nullable=False, default=True),  # draft needs a rebuild
+    # Bumped by every write of the story's members or state (cluster stage, consolidation,
+    # editor operations): writers check it, and a draft built from an older version is redone.
+    Column("version", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_stories_last_article_at", "last_article_at"),
@@ -185,6 +188,8 @@ story_members = Table(
     Column("score", Float),
     Column("user_id", Integer, ForeignKey("users.id")),
     Column("assigned_at", DateTime(timezone=True), nullable=False),
+    # The store-wide placement number (cluster stage): stories touched since a consolidation.
+    Column("seq", Integer),
     Index("ix_story_members_story_id", "story_id"),
 )
 
@@ -262,6 +267,14 @@ model_versions = Table(
     Column("active", Boolean, nullable=False, default=False),
     Column("note", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Exactly one active model, enforced by the store, not by the code that promotes.
+    Index(
+        "uq_model_versions_one_active",
+        "active",
+        unique=True,
+        postgresql_where=text("active"),
+        sqlite_where=text("active"),
+    ),
 )
 
 audit_log = Table(
@@ -316,4 +329,27 @@ fetch_outcomes = Table(
     Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
     Column("kind", String(30), primary_key=True),
     Column("n", Integer, nullable=False, default=0),
+)
+
+# Leases: one row per claimed unit of work (an article in a stage, a story's draft, a source
+# poll). `token` proves the claim: only its holder may finish it; an expired row is free again.
+claims = Table(
+    "claims",
+    metadata,
+    Column("stage", String(20), primary_key=True),
+    Column("item_id", Integer, primary_key=True),
+    Column("token", String(32), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per-host politeness shared by every crawler: when the next request may start, the adaptive
+# delay, and a Retry-After/backoff block.
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("next_start_at", DateTime(timezone=True)),
+    Column("delay_s", Float),
+    Column("blocked_until", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
 )

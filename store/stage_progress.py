@@ -1,6 +1,6 @@
 """A progress bar for a stage function that takes no callback: count its rows down.
 
-Stages are plain functions over stored rows (storyloom/pipeline.py); how many rows a stage
+Stages are plain functions over stored rows (storyloom/runner.py); how many rows a stage
 still has to do is a query (store/opsstats.claimable), so the shared progress helper can
 follow any stage, in `process`, `crawl --once` or an evaluation, without touching it.
 """

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, distinct, func, insert, select, update
 
-from store.db import utcnow
-from store.schema import articles, sources, stories, story_members
+from store.db import insert_on_conflict, utcnow
+from store.schema import articles, counters, sources, stories, story_members
 from store.takes import outlet_name
 
 _SLUG_WORDS = 8
@@ -57,8 +57,11 @@ def assign(
     by: str = "algorithm",
     score: float | None = None,
     user_id: int | None = None,
+    seq: int | None = None,
 ) -> int | None:
-    """Put an article in a story (replacing any earlier membership); returns the old story."""
+    """Put an article in a story (replacing any earlier membership); returns the old story.
+
+    `seq` is the cluster stage's store-wide placement number (None for other writers)."""
     old = conn.execute(
         select(story_members.c.story_id).where(story_members.c.article_id == article_id)
     ).scalar()
@@ -68,6 +71,7 @@ def assign(
         "score": score,
         "user_id": user_id,
         "assigned_at": utcnow(),
+        "seq": seq,
     }
     if old is None:
         conn.execute(insert(story_members).values(article_id=article_id, **vals))
@@ -78,8 +82,20 @@ def assign(
     return old
 
 
-def refresh_story(conn: Connection, story_id: int, **extra: Any) -> None:
-    """Recompute counts and times from the members and mark the draft for a rebuild."""
+class StaleStory(RuntimeError):
+    """A story changed since the writer read it: reload and decide again."""
+
+
+def refresh_story(
+    conn: Connection, story_id: int, *, expect_version: int | None = None, **extra: Any
+) -> int:
+    """Recompute counts and times from the members, mark the draft for a rebuild and bump
+    the story's version; returns the new version.
+
+    With `expect_version`, the write happens only if the story is still at that version
+    (else StaleStory, rolling back the caller's transaction): a writer whose view of the
+    story is stale never overwrites a newer state.
+    """
     outlet = outlet_name()
     stamp = func.coalesce(articles.c.published_at, articles.c.created_at)
     row = conn.execute(
@@ -96,19 +112,69 @@ def refresh_story(conn: Connection, story_id: int, **extra: Any) -> None:
         )
         .where(story_members.c.story_id == story_id)
     ).one()
-    conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(
+    q = update(stories).where(stories.c.id == story_id)
+    if expect_version is not None:
+        q = q.where(stories.c.version == expect_version)
+    version = conn.execute(
+        q.values(
             n_articles=row[0],
             n_sources=row[1],
             first_seen_at=row[2],
             last_article_at=row[3],
             dirty=True,
+            version=stories.c.version + 1,
             updated_at=utcnow(),
             **extra,
-        )
+        ).returning(stories.c.version)
+    ).scalar()
+    if version is None:
+        raise StaleStory(f"story {story_id} changed since version {expect_version}")
+    return int(version)
+
+
+def mark_dirty(conn: Connection, story_ids: Any) -> None:
+    """Ask for a rebuild of these stories' drafts (ids or a select of ids).
+
+    The version moves too, so a draft being built right now from the older content is
+    not taken as current: the mark set during a build is never lost.
+    """
+    conn.execute(
+        update(stories)
+        .where(stories.c.id.in_(story_ids))
+        .values(dirty=True, version=stories.c.version + 1)
     )
+
+
+# Store-wide counters of the clustering writer (rows of `counters`).
+EPOCH = "cluster_epoch"  # writes to stories' members or state
+PLACED = "cluster_placed"  # articles placed by the cluster stage (story_members.seq)
+CONSOLIDATED = "cluster_consolidated"  # PLACED at the last consolidation pass
+
+
+def bump_counter(conn: Connection, name: str, by: float = 1) -> int:
+    """counters[name] += by, in the caller's transaction; returns the new value."""
+    ins = insert_on_conflict(conn, counters).values(name=name, value=by)
+    ins = ins.on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + by}
+    ).returning(counters.c.value)
+    return int(conn.execute(ins).scalar_one())
+
+
+def read_counter(conn: Connection, name: str) -> int:
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == name)).scalar() or 0)
+
+
+def bump_cluster_epoch(conn: Connection) -> int:
+    """Count one more write to stories' members or state (under the clustering lock).
+
+    A writer that finds the count moved since its own last write knows someone else changed
+    stories meanwhile and reloads its in-memory view before deciding anything.
+    """
+    return bump_counter(conn, EPOCH)
+
+
+def cluster_epoch(conn: Connection) -> int:
+    return read_counter(conn, EPOCH)
 
 
 def merge_story(

@@ -84,11 +84,18 @@ def _load(path: Path | None, *, log_level: str = "info", log_json: bool = False)
     return config
 
 
-def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
-    from store.articles import sync_sources
-    from store.db import open_store
+def get_engine(config: Config, *, migrate: bool = False):  # noqa: ANN201 - sqlalchemy Engine
+    """The store named by the config, its sources in line with config.toml.
 
-    engine = open_store(config.storage.url, config.storage.busy_timeout_ms)
+    Only `storyloom init` (and the one-command demo) migrate: any other command on a store
+    whose schema is behind stops with a message saying to run `storyloom init`, so N workers
+    starting at once never race to alter tables.
+    """
+    from store.articles import sync_sources
+    from store.db import connect_store, open_store
+
+    url, busy = config.storage.url, config.storage.busy_timeout_ms
+    engine = open_store(url, busy) if migrate else connect_store(url, busy)
     with engine.begin() as conn:
         sync_sources(conn, config.sources)
     return engine
@@ -96,9 +103,10 @@ def get_engine(config: Config):  # noqa: ANN201 - sqlalchemy Engine
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Create or migrate the database and register the configured sources."""
+    """Create or migrate the database and register the configured sources (the one command
+    that migrates: run it once after an upgrade, before starting workers)."""
     config = ctx.obj.config()
-    get_engine(config)
+    get_engine(config, migrate=True)
     console.print(f"database ready at {config.storage.url} with {len(config.sources)} sources")
 
 
@@ -128,27 +136,34 @@ def crawl(
         bool, typer.Option("--once", help="One pass over due sources, then exit.")
     ] = False,
 ) -> None:
-    """Poll every source on its schedule and process what arrives, until SIGTERM/SIGINT."""
+    """Poll every source on its schedule and process what arrives, until SIGTERM/SIGINT
+    (a crawler plus a worker; on PostgreSQL any number may run at once)."""
+    from storyloom.workers_cli import working
+
     config = ctx.obj.config()
     engine = get_engine(config)
-    if once:
-        from storyloom.pipeline import run_once
+    with working(engine, config, "crawl"):
+        if once:
+            from storyloom.runner import run_once
 
-        out = run_once(engine, config, progress=True)
-        console.print_json(json.dumps(out, default=str))
-        return
-    from storyloom.daemon import run_daemon
+            out = run_once(engine, config, progress=True)
+            console.print_json(json.dumps(out, default=str))
+            return
+        from storyloom.daemon import run_daemon
 
-    run_daemon(engine, config)
+        run_daemon(engine, config)
 
 
 @app.command()
 def process(ctx: typer.Context) -> None:
     """Run NLP, embeddings, clustering, lens predictions and drafts over pending rows."""
-    from storyloom.pipeline import process as run
+    from storyloom.runner import process as run
+    from storyloom.workers_cli import working
 
     config = ctx.obj.config()
-    console.print_json(json.dumps(run(get_engine(config), config, progress=True), default=str))
+    engine = get_engine(config)
+    with working(engine, config, "process"):
+        console.print_json(json.dumps(run(engine, config, progress=True), default=str))
 
 
 @app.command()
@@ -326,10 +341,10 @@ def demo(
     """The main job offline: serve the bundled sample feeds, crawl, draft, then serve the UI."""
     from ingest.sample_server import SampleServer
     from storyloom.demo import DEMO_USER, ensure_demo_user, sample_port
-    from storyloom.pipeline import run_once
+    from storyloom.runner import run_once
 
     config = ctx.obj.config()
-    engine = get_engine(config)
+    engine = get_engine(config, migrate=True)  # the one-command main job sets its store up
     port = sample_port(config)
     if port is None:
         err.print("config.toml has no sources on one 127.0.0.1 port; `storyloom crawl` instead")
@@ -396,13 +411,15 @@ def eval_clustering(
         err.print("--folds must be 0 (whole file) or at least 2")
         raise typer.Exit(2)
     from clustering.evaluate import LabelledFileError
+    from storyloom.runner import run_stages
 
     config = ctx.obj.config()
     try:
         if folds == 0:
             from clustering.eval_store import run_clustering_eval
 
-            _print_eval(run_clustering_eval(file, config, progress=not as_json), as_json)
+            res0 = run_clustering_eval(file, config, run_stages=run_stages, progress=not as_json)
+            _print_eval(res0, as_json)
             return
         from clustering.crossval import run_crossval
         from clustering.crossval_report import fold_line, print_crossval
@@ -480,12 +497,14 @@ def _register_stage_commands() -> None:
     from models.cli import register as register_models
     from review.cli import register as register_review
     from storyloom.ops_cli import register as register_ops
+    from storyloom.workers_cli import register as register_workers
 
     register_ingest(app)
     register_models(app)
     register_review(app)
     register_clustering(app)
     register_ops(app)
+    register_workers(app)
 
 
 _register_stage_commands()

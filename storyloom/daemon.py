@@ -3,8 +3,8 @@ to stop.
 
 One asyncio loop does all the fetching (feed polls and page fetches through one guarded
 Fetcher). CPU work never runs on it: page extraction goes to a small thread pool, and the
-processing stages (NLP -> drafts, storyloom.pipeline.process) run in their own thread, one
-pass at a time, woken when new articles were fetched. SIGTERM or SIGINT stops claiming new
+processing stages (NLP -> drafts, the stage runner's worker loop, storyloom/runner.py) run
+in their own thread, woken when new articles were fetched. SIGTERM or SIGINT stops claiming new
 work, gives in-flight fetches `shutdown_grace_s` to finish, hands back what is left (claims
 released, sources left due) and returns; a second signal stops waiting for the processing
 pass, whose rows then come back after their lease. Nothing here is lost on kill -9 either:
@@ -28,10 +28,12 @@ from sqlalchemy import Engine
 
 from core.config import Config
 from ingest.counters import Tally
-from ingest.crawl import _record_failure, due_sources, fetch_pages, poll_source
+from ingest.crawl import _record_failure, due_sources, fetch_pages, poll_source, shared_hosts
 from ingest.fetch import Fetcher, FetchResult
 from models.background import BackgroundRetrain
 from store.db import utcnow
+from store.notify import Listener
+from storyloom.runner import run_worker, worker_stages
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +56,17 @@ def _flatten(stage: str, result: Any) -> dict[str, float]:
 
 
 class Processor:
-    """The processing stages in one background thread, one pass at a time.
+    """The stage runner's worker loop (storyloom/runner.py) in one background thread.
 
-    A class because it holds a thread and its wake-up state. The thread is a daemon thread so
-    that an impatient second signal can leave a long pass to its leases and still exit.
+    A class because it holds a thread and its wake-up line. The crawl loop wakes it when
+    pages were fetched; on PostgreSQL, workers elsewhere are woken by NOTIFY as well. The
+    thread is a daemon thread so that an impatient second signal can leave a long stage to
+    its leases and still exit.
     """
 
     def __init__(self, engine: Engine, config: Config, tally: Tally) -> None:
         self.engine, self.config, self.tally = engine, config, tally
-        self._wake = threading.Event()
+        self._listener = Listener(engine)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="process", daemon=True)
         self._retrain = BackgroundRetrain(engine, config)
@@ -72,51 +76,44 @@ class Processor:
         self._thread.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._listener.wake()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._listener.wake()
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        from storyloom.pipeline import processing_stages
+        try:
+            with worker_stages(self.config) as chosen:
+                while not self._stop.is_set():
+                    try:
+                        run_worker(
+                            self.engine,
+                            self.config,
+                            chosen,
+                            stop=self._stop,
+                            listener=self._listener,
+                            after_pass=self._after_pass,
+                            on_result=self._count,
+                        )
+                    except Exception:
+                        every = self.config.crawler.process_every_s
+                        logger.exception("processing pass failed; retrying in %gs", every)
+                        self.tally.add("errors_process")
+                        self._stop.wait(every)
+        finally:
+            self._listener.close()
 
-        every = self.config.crawler.process_every_s
-        stages = None
-        while not self._stop.is_set():
-            self._wake.wait(every)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                stages = stages or processing_stages()
-                self._pass(stages)
-            except Exception:
-                logger.exception("processing pass failed; retrying in %gs", every)
-                self.tally.add("errors_process")
-                continue
-            self.passes += 1
-            self._maybe_retrain()
+    def _count(self, name: str, result: Any, _seconds: float) -> None:
+        for counter, value in _flatten(name, result).items():
+            self.tally.add(counter, value)
 
-    def _pass(self, stages: list[tuple[str, Callable[[Engine, Config], Any]]]) -> None:
-        """storyloom.pipeline.process, stage by stage, so a stop waits for one stage only."""
-        for name, fn in stages:
-            if self._stop.is_set():
-                return
-            t0 = time.perf_counter()
-            result = fn(self.engine, self.config)
-            for counter, value in _flatten(name, result).items():
-                self.tally.add(counter, value)
-            logger.info(
-                "stage finished",
-                extra={"stage": name, "result": result, "s": round(time.perf_counter() - t0, 3)},
-            )
-
-    def _maybe_retrain(self) -> None:
+    def _after_pass(self, _results: dict[str, Any]) -> None:
+        self.passes += 1
         try:
             if self._retrain.maybe_start():
                 self.tally.add("retrain_started")
@@ -198,12 +195,12 @@ async def _serve(
         except Exception:
             logger.exception("could not write counters; kept for the next flush")
 
-    async with Fetcher(c) as fetcher:
+    async with Fetcher(c, shared=shared_hosts(engine)) as fetcher:
         try:
             while not stop.is_set():
                 for tid in [t for t, task in polls.items() if task.done()]:
                     polls.pop(tid)
-                for src in due_sources(engine, utcnow()):
+                for src in due_sources(engine, config, utcnow()):
                     if src["id"] not in polls:
                         polls[src["id"]] = asyncio.create_task(
                             _poll(engine, config, fetcher, src, tally)
@@ -258,7 +255,7 @@ async def _wind_down(
         _collect(pages, tally)
 
 
-def _install_signals(stop: threading.Event, force: threading.Event) -> Callable[[], None]:
+def install_signals(stop: threading.Event, force: threading.Event) -> Callable[[], None]:
     """SIGTERM/SIGINT set `stop`; a second one sets `force`. Returns a function restoring the
     previous handlers. Only the main thread may install handlers (tests run us in others)."""
     if threading.current_thread() is not threading.main_thread():
@@ -286,7 +283,7 @@ def run_daemon(engine: Engine, config: Config, *, stop_event: threading.Event | 
     """Run until SIGTERM/SIGINT (or `stop_event` is set); returns the exit code, 0."""
     stop = stop_event or threading.Event()
     force = threading.Event()
-    restore = _install_signals(stop, force)
+    restore = install_signals(stop, force)
     try:
         asyncio.run(_serve(engine, config, stop, force))
     finally:
@@ -299,4 +296,4 @@ def run_daemon(engine: Engine, config: Config, *, stop_event: threading.Event | 
     return 0
 
 
-__all__ = ["Processor", "run_daemon"]
+__all__ = ["Processor", "install_signals", "run_daemon"]

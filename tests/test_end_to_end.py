@@ -22,7 +22,7 @@ from store.schema import (
     stories,
     story_members,
 )
-from storyloom.pipeline import run_once
+from storyloom.runner import run_once
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_metrics_after_the_run_show_every_stage(pipeline_run, corpus, tmp_path):
 
     from models.stage import retrain, set_label
     from review.app import create_app
-    from storyloom.pipeline import process
+    from storyloom.runner import process
     from tests.review.conftest import LiveServer
 
     engine, config, _, _ = pipeline_run

@@ -89,6 +89,7 @@ def test_the_cli_reports_storyloom_errors_one_way(tmp_path) -> None:  # noqa: AN
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "s.db"}"\n')
     runner = CliRunner()
+    assert runner.invoke(app, ["--config", str(cfg), "init"]).exit_code == 0  # init migrates
     add = ["--config", str(cfg), "source", "add", "Desk", "https://desk.example/feed"]
     assert runner.invoke(app, add).exit_code == 0
     again = runner.invoke(app, add)

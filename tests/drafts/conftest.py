@@ -83,7 +83,7 @@ country = "NG"
 
 def import_rows(built: Built, rows: list[dict], name: str) -> None:
     """`storyloom import` the rows, run the pipeline, and put each row in its story."""
-    from storyloom.pipeline import process
+    from storyloom.runner import process
 
     path = write_jsonl(rows, built.config_path.parent / name)
     done = storyloom(built.config_path, "import", str(path))

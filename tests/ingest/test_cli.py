@@ -43,6 +43,7 @@ def cli(tmp_path: Path, local_server: LocalServer, monkeypatch: pytest.MonkeyPat
     def invoke(*args: str):  # noqa: ANN202
         return runner.invoke(app, ["--config", str(cfg), *args])
 
+    assert invoke("init").exit_code == 0  # only init migrates
     invoke.config = cfg
     return invoke
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from ingest.counters import read_counters
+from store.claims import held
 from store.db import make_engine
 from store.schema import articles
 from storyloom.daemon import run_daemon
@@ -76,7 +77,7 @@ def test_daemon_in_process_polls_fetches_counts_and_stops(
         t.join(timeout=30)
     assert not t.is_alive() and rc == [0]
     arts = article_rows(sqlite_engine)
-    assert len(arts) == 12 and all(a["claimed_at"] is None for a in arts)
+    assert len(arts) == 12 and held(sqlite_engine, "fetch") == []  # every claim ended
     assert {a["canonical_url"] for a in arts} == site.all_article_urls()
     src = source_rows(sqlite_engine)
     assert all(s["last_status"] == 200 and s["error_count"] == 0 for s in src.values())
@@ -174,5 +175,6 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path:
     assert len(arts) == expected, f"seed {seed}, kills {kills}"
     assert set(urls) == site.all_article_urls() and len(set(urls)) == len(urls)
     assert len({a["content_hash"] for a in arts}) == expected  # no text stored twice
-    assert all(a["fetch_status"] == "done" and a["claimed_at"] is None for a in arts)
+    assert all(a["fetch_status"] == "done" for a in arts)
+    assert held(engine, "fetch") == []
     engine.dispose()

@@ -125,9 +125,10 @@ def test_claim_respects_prerequisites_and_leases(engine):
             for i in range(3)
         ]
     assert claim(engine, "nlp", 10) == []  # nothing fetched yet
+    fetched = claim(engine, "fetch", 10)
     with engine.begin() as conn:
         for aid in ids:
-            finish(conn, aid, "fetch")
+            finish(conn, aid, "fetch", token=fetched.token)
     now = utcnow()
     got = claim(engine, "nlp", 2, now=now)
     assert got == ids[:2]
@@ -139,7 +140,9 @@ def test_claim_respects_prerequisites_and_leases(engine):
 def test_an_error_is_kept_on_the_article(engine):
     with engine.begin() as conn:
         aid, _ = upsert_article(conn, url="http://x.test/e", canonical="http://x.test/e")
-        finish(conn, aid, "fetch", ERROR, error="HTTP 404 Not Found")
+    mine = claim(engine, "fetch", 1)
+    with engine.begin() as conn:
+        finish(conn, aid, "fetch", ERROR, token=mine.token, error="HTTP 404 Not Found")
         row = conn.execute(
             select(
                 articles.c.fetch_status,
@@ -155,10 +158,11 @@ def test_an_error_is_kept_on_the_article(engine):
 def test_concurrent_workers_never_claim_the_same_row(engine):
     with engine.begin() as conn:
         for i in range(60):
-            aid, _ = upsert_article(
-                conn, url=f"http://x.test/c{i}", canonical=f"http://x.test/c{i}"
-            )
-            finish(conn, aid, "fetch", DONE)
+            upsert_article(conn, url=f"http://x.test/c{i}", canonical=f"http://x.test/c{i}")
+    fetched = claim(engine, "fetch", 60)
+    with engine.begin() as conn:
+        for aid in fetched:
+            finish(conn, aid, "fetch", DONE, token=fetched.token)
     got: list[list[int]] = []
     lock = threading.Lock()
 
