@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test test-soak lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ format: install
 
 test: lint  ## ruff, then the whole suite (SQLite, PostgreSQL, local servers, Chromium)
 	$(VENV)/bin/pytest -q
+
+test-soak: install  ## many real workers and crawlers on PostgreSQL for many minutes (not in make test)
+	$(VENV)/bin/pytest -q -m soak tests/workers
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

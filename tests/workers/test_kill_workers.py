@@ -34,6 +34,7 @@ def _n(engine, table) -> int:  # noqa: ANN001
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_kill_9_in_every_stage_loses_and_doubles_nothing(
     pg_url: str, shared_dir: Path, tmp_path: Path
 ) -> None:

@@ -48,6 +48,7 @@ def _settled(engine) -> bool:  # noqa: ANN001
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_three_workers_and_two_crawlers_cluster_as_one_process(
     pg_base_url: str, shared_dir: Path, tmp_path: Path
 ) -> None:
