@@ -48,7 +48,7 @@ from core.config import Config  # noqa: E402
 logger = logging.getLogger(__name__)
 
 SCALES = tuple(round(0.6 + 0.2 * i, 1) for i in range(13))
-OFFSETS = tuple(round(-0.8 + 0.025 * i, 3) for i in range(41))
+OFFSETS = tuple(round(-1.2 + 0.025 * i, 3) for i in range(57))
 FILLS = tuple(round(0.1 * i, 1) for i in range(11))
 
 
