@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clustering.guards import merge_veto, plan_pause_split
+from clustering.score import stories_cross_lingual, stories_share_words
 from clustering.state import ArticleFeatures, StoryState
 from clustering.streaming import StreamingClusterer
 from clustering.words import DocFrequencies
@@ -75,14 +76,29 @@ def weighted_cosine(a: Counter, b: Counter, weight: Callable[[str], float]) -> f
     return dot / (na * nb) if na > 0 and nb > 0 else 0.0
 
 
-def pair_features(a: StoryState, b: StoryState, df: DocFrequencies | None) -> dict[str, float]:
+def pair_features(
+    a: StoryState,
+    b: StoryState,
+    df: DocFrequencies | None,
+    settings: ClusteringSettings | None = None,
+) -> dict[str, float]:
     """Story-to-story similarity; the average link is exact from the vector sums:
-    mean over member pairs of cos(x, y) = (sum_a . sum_b) / (n_a n_b)."""
+    mean over member pairs of cos(x, y) = (sum_a . sum_b) / (n_a n_b). Across languages
+    (given `settings`) it is taken, as the join score takes it, in the cross-lingual
+    embedding mapped onto the main one's scale, and the title-word cosine of stories that
+    share no language is the neutral cross_word_fill (their words cannot match)."""
     n = max(1, a.n) * max(1, b.n)
     idf = df.idf if df is not None else (lambda _w: 1.0)
+    average = float(a.vsum @ b.vsum) / n
+    words = weighted_cosine(a.words, b.words, idf)
+    if settings is not None and stories_cross_lingual(a, b, settings):
+        assert a.xsum is not None and b.xsum is not None
+        average = settings.cross_offset + settings.cross_scale * float(a.xsum @ b.xsum) / n
+        if not stories_share_words(a, b, settings):
+            words = settings.cross_word_fill
     return {
-        "average": float(a.vsum @ b.vsum) / n,
-        "words": weighted_cosine(a.words, b.words, idf),
+        "average": average,
+        "words": words,
         "entities": weighted_cosine(a.entities, b.entities, lambda _e: 1.0),
     }
 
@@ -100,11 +116,14 @@ def _best_merge(
         st = cl.stories.get(sid)
         if st is None or locked(sid):
             continue
-        for oid in cl.nearest_stories(st.centroid, s.merge_candidates):
+        near = cl.nearest_stories(st.centroid, s.merge_candidates)
+        if st.xcentroid is not None:  # across languages the main embedding places far apart
+            near += cl.nearest_cross_stories(st.xcentroid, s.merge_candidates)
+        for oid in dict.fromkeys(near):
             if oid == sid or locked(oid):
                 continue
             other = cl.stories[oid]
-            feats = pair_features(st, other, cl.df)
+            feats = pair_features(st, other, cl.df, s)
             sc = pair_score(feats, s)
             if sc >= s.merge_threshold and (best is None or sc > best.score):
                 pair = frozenset((sid, oid))
@@ -168,7 +187,7 @@ def plan_split(
         for art in sorted(part, key=lambda a: a.published):
             st.add(art, settings.recent_members)
         states.append(st)
-    feats = pair_features(states[0], states[1], df)
+    feats = pair_features(states[0], states[1], df, settings)
     sc = pair_score(feats, settings)
     if sc >= split_bar(len(members), settings):
         return None

@@ -44,6 +44,9 @@ FEATURES = (
     *EVENT_FEATURES,
 )
 TOP_MEMBERS = 3  # title_top: mean cosine to this many most similar recent members
+# Features computed from the surface words of titles: they cannot match across languages,
+# so where the article shares no language with the story they are unknown, not zero.
+LANGUAGE_BOUND = ("words", "word_share", "word_idf", "action")
 
 
 def prepare(
@@ -79,6 +82,39 @@ def cross_lingual(art: ArticleFeatures, story: StoryState, settings: ClusteringS
     if art.xvector is None or story.xsum is None:
         return False
     return foreign(art.lang, settings) or any(foreign(la, settings) for la in story.langs)
+
+
+def _word_group(lang: str, settings: ClusteringSettings) -> str:
+    """Languages whose titles share words: each foreign one alone, the main model's
+    languages and unknown ("") together."""
+    return lang if foreign(lang, settings) else ""
+
+
+def words_comparable(art: ArticleFeatures, story: StoryState, settings: ClusteringSettings) -> bool:
+    """Whether the article's title words can match the story's: some member is in the
+    article's language (always so when the story has no member languages recorded)."""
+    if not story.langs:
+        return True
+    group = _word_group(art.lang, settings)
+    return any(_word_group(la, settings) == group for la in story.langs)
+
+
+def stories_cross_lingual(a: StoryState, b: StoryState, settings: ClusteringSettings) -> bool:
+    """cross_lingual() for two stories (consolidation): a member of either is in a language
+    the main model cannot read, and both have a cross-lingual sum."""
+    if a.xsum is None or b.xsum is None:
+        return False
+    return any(foreign(la, settings) for la in (*a.langs, *b.langs))
+
+
+def stories_share_words(a: StoryState, b: StoryState, settings: ClusteringSettings) -> bool:
+    """words_comparable() for two stories: some member of each is in one word group."""
+    if not a.langs or not b.langs:
+        return True
+    return bool(
+        {_word_group(la, settings) for la in a.langs}
+        & {_word_group(la, settings) for la in b.langs}
+    )
 
 
 def _cosines(
@@ -134,7 +170,7 @@ def features(
     # An unknown outlet ("") is no evidence that the outlet already reported the story.
     same_source = 1.0 if art.source and story.sources.get(art.source, 0) > 0 else 0.0
     hours = max(0.0, (now - story.last).total_seconds() / 3600.0) if story.last else 0.0
-    return {
+    feats = {
         "cosine": cosine,
         "title": title,
         "title_top": title_top,
@@ -149,6 +185,11 @@ def features(
         "size": math.log(n),
         **event_features(art, story, now, settings, sf, prep),
     }
+    if cross_lingual(art, story, settings) and not words_comparable(art, story, settings):
+        # No shared words is no evidence against a join in another language: the
+        # word-bound features take a neutral value fitted on cross-lingual pairs.
+        feats.update(dict.fromkeys(LANGUAGE_BOUND, settings.cross_word_fill))
+    return feats
 
 
 def weights(settings: ClusteringSettings) -> dict[str, float]:

@@ -274,6 +274,12 @@ class StreamingClusterer:
             return []
         return [sid for sid, _ in self._centroids.search(vector, k) if sid in self.stories]
 
+    def nearest_cross_stories(self, xvector: np.ndarray, k: int) -> list[Hashable]:
+        """The live stories whose cross-lingual centroids are nearest `xvector`."""
+        if self._xcentroids is None:
+            return []
+        return [sid for sid, _ in self._xcentroids.search(xvector, k) if sid in self.stories]
+
     def merge_stories(self, keep: Hashable, gone: Hashable) -> dict:
         """Fold live story `gone` into `keep`; returns keep's new state."""
         a, b = self.stories[keep], self.stories[gone]

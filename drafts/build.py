@@ -67,7 +67,13 @@ def build_draft(
     pool = build_pool(every, s, encode)
     have = [k for k, a in enumerate(every) if a.sents]
     out_k, fit, cohesion = find_strays(pool.article_vecs, have, s.stray_margin, s.stray_min_members)
-    out_k = {k for k in out_k if fit[k] < s.stray_max_fit}
+    # A low fit of a member the sentence model cannot read is its blindness, not evidence
+    # (the clusterer compared it through the cross-lingual embedding): never a stray.
+    out_k = {
+        k
+        for k in out_k
+        if fit[k] < s.stray_max_fit and every[k].lang in (*s.encoder_languages, "und", "")
+    }
     stray: list[Stray] = [
         {
             "article_id": every[k].id,

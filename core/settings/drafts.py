@@ -304,6 +304,11 @@ class DraftSettings(Section):
         description="...and only when its fit is also below this (a loose but on-topic member "
         "is kept).",
     )
+    encoder_languages: list[str] = Field(
+        ["en"],
+        description="Languages the sentence model reads (all-MiniLM-L6-v2: English); a member "
+        "in another language is never flagged as a stray by its fit.",
+    )
     stray_min_members: int = Field(
         3, ge=2, description="Members a story needs before any can be called a stray."
     )
