@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from core.settings.crawler import CrawlerSettings
 from ingest.importer import import_jsonl
+from store.db import open_store
 from store.schema import articles
 
 CRAWLER = CrawlerSettings()
@@ -103,6 +104,7 @@ def test_import_cli_prints_errors_and_notes_with_line_numbers(tmp_path, monkeypa
     from storyloom.cli import app
 
     db = tmp_path / "s.db"
+    open_store(f"sqlite:///{db}").dispose()  # `storyloom init`'s job: import only checks
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[storage]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
     lines = [json.dumps({"url": "https://news.example/a", "text": TEXT, "title": ["a"]})]

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from core.progress import progress_bars, watch
+from store.db import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Port workers in Rotterdam began a strike on Monday over pay and conditions. " * 3
@@ -29,8 +30,11 @@ def _jsonl(tmp_path: Path, n: int) -> Path:
 
 
 def _config(tmp_path: Path, extra: str = "") -> Path:
+    """A config over a migrated store (`storyloom init`'s job: other commands only check)."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_store(url).dispose()
     cfg = tmp_path / "config.toml"
-    cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "s.db"}"\n{extra}', encoding="utf-8")
+    cfg.write_text(f'[storage]\nurl = "{url}"\n{extra}', encoding="utf-8")
     return cfg
 
 
