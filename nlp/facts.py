@@ -13,6 +13,7 @@ import re
 from spacy.tokens import Doc, Span, Token
 
 from nlp.entities import canonical_entity
+from nlp.factwords import DECIMAL_COMMA_LANGS, MEASURE_VERBS
 from nlp.numbers import (
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
@@ -39,167 +40,6 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 _OBJECT_DEPS = {"dobj", "obj", "oprd"}
 _CLAUSE_LINKS = {"conj", "advcl", "xcomp", "ccomp", "relcl", "acl", "pcomp"}
 _MAX_WHAT_TOKENS = 6
-# Verbs whose subject is what a figure in their clause measures ("revenue rose 3%", "the
-# bond hit 16%"); with any other verb the subject is an actor ("the government promised
-# $250 million"), not the thing counted. Word forms: the pipeline runs without lemmatizer.
-_MEASURE_VERBS = frozenset(
-    [
-        "be",
-        "is",
-        "are",
-        "was",
-        "were",
-        "been",
-        "being",
-        "rise",
-        "rises",
-        "rose",
-        "risen",
-        "rising",
-        "fall",
-        "falls",
-        "fell",
-        "fallen",
-        "falling",
-        "climb",
-        "climbs",
-        "climbed",
-        "climbing",
-        "jump",
-        "jumps",
-        "jumped",
-        "jumping",
-        "drop",
-        "drops",
-        "dropped",
-        "dropping",
-        "reach",
-        "reaches",
-        "reached",
-        "reaching",
-        "hit",
-        "hits",
-        "hitting",
-        "total",
-        "totals",
-        "totaled",
-        "totalled",
-        "totaling",
-        "stand",
-        "stands",
-        "stood",
-        "standing",
-        "grow",
-        "grows",
-        "grew",
-        "grown",
-        "growing",
-        "gain",
-        "gains",
-        "gained",
-        "lose",
-        "loses",
-        "lost",
-        "cost",
-        "costs",
-        "costing",
-        "increase",
-        "increases",
-        "increased",
-        "decrease",
-        "decreases",
-        "decreased",
-        "decline",
-        "declines",
-        "declined",
-        "declining",
-        "surge",
-        "surges",
-        "surged",
-        "plunge",
-        "plunges",
-        "plunged",
-        "slip",
-        "slips",
-        "slipped",
-        "slide",
-        "slides",
-        "slid",
-        "soar",
-        "soars",
-        "soared",
-        "tumble",
-        "tumbles",
-        "tumbled",
-        "top",
-        "tops",
-        "topped",
-        "exceed",
-        "exceeds",
-        "exceeded",
-        "amount",
-        "amounts",
-        "amounted",
-        "weigh",
-        "weighs",
-        "weighed",
-        "measure",
-        "measures",
-        "measured",
-        "sink",
-        "sinks",
-        "sank",
-        "edge",
-        "edges",
-        "edged",
-        "average",
-        "averages",
-        "averaged",
-        "range",
-        "ranges",
-        "ranged",
-        "ranging",
-        "start",
-        "starts",
-        "started",
-        "run",
-        "runs",
-        "ran",
-    ]
-)
-_DECIMAL_COMMA_LANGS = frozenset(
-    [
-        "de",
-        "fr",
-        "es",
-        "it",
-        "nl",
-        "pt",
-        "pl",
-        "ru",
-        "sv",
-        "da",
-        "nb",
-        "no",
-        "fi",
-        "cs",
-        "sk",
-        "tr",
-        "ro",
-        "hu",
-        "el",
-        "uk",
-        "bg",
-        "hr",
-        "sl",
-        "lt",
-        "lv",
-        "et",
-        "id",
-    ]
-)
-
-
 _MEASURE_UNITS = frozenset(UNITS.values())
 
 
@@ -285,7 +125,7 @@ def _what(ent: Span, ent_at: list[Span | None], label: str = "CARDINAL") -> str 
     if not subjects and verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         # "the bond weakened, hitting 16%": the figure measures the main clause's subject
         subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]
-    if subjects and verb.lower_ in _MEASURE_VERBS:
+    if subjects and verb.lower_ in MEASURE_VERBS:
         subj = subjects[0]
         if subj.pos_ == "NOUN" and ent_at[subj.i] is None:
             left = min(
@@ -528,7 +368,7 @@ _NEXT_WORD = re.compile(r"^\s*([^\W\d_][\w\-]*)")
 def rule_facts(text: str, sentences: list[dict], lang: str, vague_max: float = 10) -> list[dict]:
     """Numbers for pipelines without NER: amounts found by regex, filler rules applied."""
     facts = []
-    decimal_comma = lang in _DECIMAL_COMMA_LANGS
+    decimal_comma = lang in DECIMAL_COMMA_LANGS
     for sent in sentences:
         s_text = sent["text"]
         for m in _RULE_AMOUNT.finditer(s_text):
