@@ -80,18 +80,18 @@ def pair_features(
     a: StoryState,
     b: StoryState,
     df: DocFrequencies | None,
-    settings: ClusteringSettings | None = None,
+    settings: ClusteringSettings,
 ) -> dict[str, float]:
     """Story-to-story similarity; the average link is exact from the vector sums:
     mean over member pairs of cos(x, y) = (sum_a . sum_b) / (n_a n_b). Across languages
-    (given `settings`) it is taken, as the join score takes it, in the cross-lingual
+    it is taken, as the join score takes it, in the cross-lingual
     embedding mapped onto the main one's scale, and the title-word cosine of stories that
     share no language is the neutral cross_word_fill (their words cannot match)."""
     n = max(1, a.n) * max(1, b.n)
     idf = df.idf if df is not None else (lambda _w: 1.0)
     average = float(a.vsum @ b.vsum) / n
     words = weighted_cosine(a.words, b.words, idf)
-    if settings is not None and stories_cross_lingual(a, b, settings):
+    if stories_cross_lingual(a, b, settings):
         assert a.xsum is not None and b.xsum is not None
         average = settings.cross_offset + settings.cross_scale * float(a.xsum @ b.xsum) / n
         if not stories_share_words(a, b, settings):

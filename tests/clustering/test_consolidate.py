@@ -75,7 +75,7 @@ def test_unrelated_stories_score_far_below_the_merge_threshold(heads) -> None:
     s = ClusteringSettings()
     cl = _forced(s, [heads["bank"], heads["snowden"], heads["pot"]])
     assert consolidate(cl, {0, 1, 2}, apply=lambda _c: None) == []
-    feats = pair_features(cl.stories[0], cl.stories[2], cl.df)
+    feats = pair_features(cl.stories[0], cl.stories[2], cl.df, s)
     assert feats["words"] == 0.0 and feats["average"] < s.merge_threshold / 2
 
 

@@ -68,6 +68,8 @@ def test_story_pairs_across_languages_use_the_calibrated_cross_lingual_average()
     expected = s.cross_offset + s.cross_scale * float(en.xsum @ de.xsum)
     assert abs(feats["average"] - expected) < 1e-6
     assert feats["words"] == s.cross_word_fill
-    # Without settings (or English only) the main embedding's average link, as before.
-    assert abs(pair_features(en, de, None)["average"] - float(en.vsum @ de.vsum)) < 1e-6
-    assert pair_features(en, _story(EN2), None, s) == pair_features(en, _story(EN2), None)
+    # English only: the main embedding's average link, whatever the cross-lingual settings.
+    other = ClusteringSettings(cross_word_fill=0.9, cross_scale=3.0, cross_offset=-1.0)
+    same = pair_features(en, _story(EN2), None, s)
+    assert same == pair_features(en, _story(EN2), None, other)
+    assert abs(same["average"] - float(en.vsum @ _story(EN2).vsum)) < 1e-6
