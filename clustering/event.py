@@ -4,7 +4,8 @@ An embedding and a shared company name say "same topic"; an event is narrower. F
 a headline carries, each a feature of the join score (clustering/score.py):
 
 - **rhythm**: the time since the story's last article measured in the story's *own* pace
-  (its mean gap between articles, never below ``rhythm_floor_hours``). A market wrap-up
+  (its mean gap between articles, shrunk toward ``rhythm_prior_hours`` while it has few,
+  never below ``rhythm_floor_hours``). A market wrap-up
   whose articles came within an hour is over by the next morning; a slow investigation
   with an article a day is not.
 - **specific entities and words**: an IDF over *stories*, learned from the live stream
@@ -104,21 +105,39 @@ class StoryFrequencies:
         return math.log((self.n + 1) / (max(0, self.sf.get(key, 0)) + 1)) + 1.0
 
 
+def mean_gap_hours(
+    first: datetime | None, last: datetime | None, n: int, settings: ClusteringSettings
+) -> float:
+    """A story's mean gap between articles, shrunk toward ``rhythm_prior_hours`` (counted as
+    ``rhythm_prior_weight`` gaps) while it has few of its own: a one-article story has no
+    rhythm yet, and the floor alone would close it to the next day's follow-up."""
+    span = (last - first).total_seconds() / 3600.0 if first and last else 0.0
+    gaps = max(0, n - 1)
+    k = settings.rhythm_prior_weight
+    return (k * settings.rhythm_prior_hours + span) / (k + gaps) if k + gaps > 0 else 0.0
+
+
+def pace_hours(
+    first: datetime | None, last: datetime | None, n: int, settings: ClusteringSettings
+) -> float:
+    """The pace consolidation measures pauses in: the mean gap, never below the floor."""
+    return max(settings.rhythm_floor_hours, mean_gap_hours(first, last, n, settings))
+
+
 def rhythm(
     now: datetime,
     first: datetime | None,
     last: datetime | None,
     n: int,
-    floor_h: float,
-    factor: float,
+    settings: ClusteringSettings,
 ) -> float:
-    """exp(-gap / pace): gap since the last article over the story's own pace, the mean gap
-    between its articles times `factor`, never below `floor_h` hours."""
+    """exp(-gap / pace): the gap since the story's last article over its own pace, the mean
+    gap times ``rhythm_factor``, never below ``rhythm_floor_hours``."""
     if last is None:
         return 1.0
     gap = max(0.0, (now - last).total_seconds() / 3600.0)
-    mean_gap = (last - first).total_seconds() / 3600.0 / (n - 1) if first and n > 1 else 0.0
-    return math.exp(-gap / max(floor_h, factor * mean_gap))
+    pace = settings.rhythm_factor * mean_gap_hours(first, last, n, settings)
+    return math.exp(-gap / max(settings.rhythm_floor_hours, pace))
 
 
 def article_idf(art: ArticleFeatures, sf: StoryFrequencies | None) -> dict[str, dict[str, float]]:
@@ -184,8 +203,7 @@ def event_features(
             story.first,
             story.last,
             story.n,
-            settings.rhythm_floor_hours,
-            settings.rhythm_factor,
+            settings,
         ),
         "entity_idf": entity_idf,
         "entity_miss": entity_miss,

@@ -20,20 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 
-from clustering.event import StoryFrequencies
+from clustering.event import StoryFrequencies, pace_hours
 from clustering.state import ArticleFeatures, StoryState
 from core.settings.clustering import ClusteringSettings
 
 logger = logging.getLogger(__name__)
-
-
-def pace_hours(first: datetime | None, last: datetime | None, n: int, floor: float) -> float:
-    """A story's own pace: its mean gap between articles, never below `floor` hours."""
-    if first is None or last is None or n < 2:
-        return floor
-    return max(floor, (last - first).total_seconds() / 3600.0 / (n - 1))
 
 
 def gap_hours(a: StoryState, b: StoryState) -> float:
@@ -76,8 +68,7 @@ def merge_veto(
     if sig_a and sig_b and not sig_a & sig_b:
         names = ", ".join(sorted(sig_a)[:3]) + " vs " + ", ".join(sorted(sig_b)[:3])
         return f"different specific entities ({names})"
-    floor = settings.rhythm_floor_hours
-    pace = max(pace_hours(s.first, s.last, s.n, floor) for s in (a, b))
+    pace = max(pace_hours(s.first, s.last, s.n, settings) for s in (a, b))
     gap = gap_hours(a, b)
     if gap > settings.merge_max_gap * pace:
         return f"far apart in time: {gap:.1f} h apart, paces {pace:.1f} h"
@@ -101,10 +92,9 @@ def plan_pause_split(
             best, best_gap = i, gap
     if best is None:
         return None
-    floor = settings.rhythm_floor_hours
     pace = max(
-        pace_hours(times[0], times[best - 1], best, floor),
-        pace_hours(times[best], times[-1], len(arts) - best, floor),
+        pace_hours(times[0], times[best - 1], best, settings),
+        pace_hours(times[best], times[-1], len(arts) - best, settings),
     )
     ratio = best_gap / pace
     if ratio < settings.split_gap_factor:

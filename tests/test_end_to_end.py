@@ -27,6 +27,8 @@ from storyloom.runner import run_once
 # Known regression, issue 12 left open: the shipped join weights were fitted on the UCI dev
 # file, where every story's articles share one timestamp, so the `rhythm` feature learned that
 # a story ends within hours; the sample corpus's stories run over 1-2.5 days and fragment.
+# A prior pace for young stories (rhythm_prior_weight = 1, refitted) keeps most of them
+# whole, but costs the UCI held-out worst fold 1.6 points, so it is not the default yet.
 MULTI_DAY = pytest.mark.xfail(
     reason="issue 12: rhythm weight fitted on UCI's one-timestamp stories splits multi-day "
     "stories (refit with honest time data pending)",

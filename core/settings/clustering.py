@@ -140,6 +140,21 @@ class ClusteringSettings(Section):
     rhythm_floor_hours: float = Field(
         1.0, gt=0, description="Shortest pace of a story for the rhythm feature (hours)."
     )
+    rhythm_prior_hours: float = Field(
+        24.0,
+        ge=0,
+        description="Prior mean gap between a story's articles (hours), counted as "
+        "rhythm_prior_weight observed gaps: a young story stays open to the next day's "
+        "follow-up until its own gaps outweigh the prior.",
+    )
+    rhythm_prior_weight: float = Field(
+        0.0,
+        ge=0,
+        description="How many observed gaps the prior pace counts as. 0 (the default) keeps "
+        "the fitted behaviour: UCI's stories carry one timestamp each, and with 1 the held-out "
+        "worst fold falls from 0.940 to 0.923 BCubed (issue 12 note); 1 suits a desk whose "
+        "stories run over days.",
+    )
     rhythm_factor: float = Field(
         3.0,
         gt=0,

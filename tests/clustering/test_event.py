@@ -55,10 +55,32 @@ def test_story_frequencies_follow_live_stories() -> None:
 
 
 def test_rhythm_is_measured_in_the_story_own_pace() -> None:
-    # a burst story (articles a minute apart) is cold three hours later ...
-    burst = rhythm(T0 + timedelta(hours=3), T0, T0 + timedelta(minutes=10), 10, 1.0, 3.0)
+    s = ClusteringSettings(
+        rhythm_floor_hours=1.0,
+        rhythm_factor=3.0,
+        rhythm_prior_hours=24.0,
+        rhythm_prior_weight=1.0,
+    )
+    # a burst story (forty articles within ten minutes) is cold six hours later ...
+    burst = rhythm(T0 + timedelta(hours=6), T0, T0 + timedelta(minutes=10), 40, s)
     # ... a slow story (an article every five hours) is not
-    slow = rhythm(T0 + timedelta(hours=48), T0, T0 + timedelta(hours=45), 10, 1.0, 3.0)
+    slow = rhythm(T0 + timedelta(hours=48), T0, T0 + timedelta(hours=45), 10, s)
     assert burst < 0.1 < 0.5 < slow
-    assert rhythm(T0, None, None, 0, 1.0, 3.0) == 1.0
-    assert rhythm(T0, T0, T0, 1, 1.0, 3.0) == pytest.approx(1.0)
+    assert rhythm(T0, None, None, 0, s) == 1.0
+    assert rhythm(T0, T0, T0, 1, s) == pytest.approx(1.0)
+
+
+def test_a_young_story_keeps_the_prior_pace_until_its_own_gaps_outweigh_it() -> None:
+    s = ClusteringSettings(
+        rhythm_floor_hours=1.0,
+        rhythm_factor=3.0,
+        rhythm_prior_hours=24.0,
+        rhythm_prior_weight=1.0,
+    )
+    next_day = T0 + timedelta(hours=27)
+    # one article, no rhythm of its own: the next day's follow-up still fits (prior pace)
+    assert rhythm(next_day, T0, T0, 1, s) > 0.6
+    # without the prior the floor of an hour shuts it, which split multi-day stories
+    assert rhythm(next_day, T0, T0, 1, s.model_copy(update={"rhythm_prior_weight": 0})) < 1e-6
+    # forty articles in ten minutes outweigh the prior: the same pause means a new event
+    assert rhythm(next_day, T0, T0 + timedelta(minutes=10), 40, s) < 1e-3
