@@ -54,13 +54,15 @@ def test_story_frequencies_follow_live_stories() -> None:
     assert cl.sf.n == 0 and +cl.sf.sf == {}
 
 
+# A floor of an hour, pace three mean gaps, and a prior of one 24-hour gap (on, unlike the
+# default), so both the story's own rhythm and the prior are exercised.
+PRIOR_PACE = ClusteringSettings(
+    rhythm_floor_hours=1.0, rhythm_factor=3.0, rhythm_prior_hours=24.0, rhythm_prior_weight=1.0
+)
+
+
 def test_rhythm_is_measured_in_the_story_own_pace() -> None:
-    s = ClusteringSettings(
-        rhythm_floor_hours=1.0,
-        rhythm_factor=3.0,
-        rhythm_prior_hours=24.0,
-        rhythm_prior_weight=1.0,
-    )
+    s = PRIOR_PACE
     # a burst story (forty articles within ten minutes) is cold six hours later ...
     burst = rhythm(T0 + timedelta(hours=6), T0, T0 + timedelta(minutes=10), 40, s)
     # ... a slow story (an article every five hours) is not
@@ -71,12 +73,7 @@ def test_rhythm_is_measured_in_the_story_own_pace() -> None:
 
 
 def test_a_young_story_keeps_the_prior_pace_until_its_own_gaps_outweigh_it() -> None:
-    s = ClusteringSettings(
-        rhythm_floor_hours=1.0,
-        rhythm_factor=3.0,
-        rhythm_prior_hours=24.0,
-        rhythm_prior_weight=1.0,
-    )
+    s = PRIOR_PACE
     next_day = T0 + timedelta(hours=27)
     # one article, no rhythm of its own: the next day's follow-up still fits (prior pace)
     assert rhythm(next_day, T0, T0, 1, s) > 0.6
