@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from clustering.stage import embedding_models
+from core.config import load_config
 from store.claims import held
 from store.db import make_engine
 from store.schema import analyses, articles, draft_versions, embeddings, stories, story_members
@@ -52,11 +54,12 @@ def test_kill_9_in_every_stage_loses_and_doubles_nothing(
         assert done.returncode == 0, done.stderr[-3000:]
     engine = make_engine(pg_url)
     total = _n(engine, articles)
+    n_models = len(embedding_models(load_config(cfg).clustering))
     with engine.connect() as conn:
         placed = lambda: read_counter(conn, PLACED)  # noqa: E731
         stages = [
             ("nlp", "nlp", lambda: 0 < _n(engine, analyses) < total),
-            ("embed", "nlp,embed", lambda: 0 < _n(engine, embeddings) < total),
+            ("embed", "nlp,embed", lambda: 0 < _n(engine, embeddings) < total * n_models),
             ("cluster", "nlp,embed,cluster", lambda: 0 < placed() < total),
             (
                 "drafts",
@@ -91,7 +94,13 @@ def test_kill_9_in_every_stage_loses_and_doubles_nothing(
 
         # nothing lost: every article through every stage, every story drafted
         assert [stage_done(s) for s in ("nlp", "embed", "cluster")] == [total] * 3
-        assert _n(engine, analyses) == _n(engine, embeddings) == total
+        # one vector per article and model (the main model and the cross-lingual one)
+        per_model = select(embeddings.c.model, func.count()).group_by(embeddings.c.model)
+        with engine.connect() as c:
+            vectors = dict(c.execute(per_model).all())
+        models = embedding_models(load_config(cfg).clustering)
+        assert _n(engine, analyses) == total
+        assert vectors == dict.fromkeys(models, total)
         dirty = select(func.count()).where(stories.c.dirty.is_(True), stories.c.status != "merged")
         assert count(engine, dirty) == 0 and held(engine) == []
         # nothing doubled: one placement per article (PLACED counts every placement ever
