@@ -115,16 +115,16 @@ def refresh_story(
     q = update(stories).where(stories.c.id == story_id)
     if expect_version is not None:
         q = q.where(stories.c.version == expect_version)
+    values = {"dirty": True, **extra}  # a merged-away story passes dirty=False: no draft
     version = conn.execute(
         q.values(
             n_articles=row[0],
             n_sources=row[1],
             first_seen_at=row[2],
             last_article_at=row[3],
-            dirty=True,
             version=stories.c.version + 1,
             updated_at=utcnow(),
-            **extra,
+            **values,
         ).returning(stories.c.version)
     ).scalar()
     if version is None:
@@ -216,5 +216,5 @@ def merge_story(
         .values(status="merged", merged_into=keep_id, state=None, updated_at=utcnow())
     )
     refresh_story(conn, keep_id, **keep_values)
-    refresh_story(conn, other_id)
+    refresh_story(conn, other_id, dirty=False)  # a pointer now: nothing to draft
     return moved

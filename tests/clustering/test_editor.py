@@ -161,6 +161,7 @@ def test_merge_stands_while_new_articles_arrive(desk) -> None:
         label = conn.execute(select(labels).where(labels.c.kind == "cluster")).one()
         actions = {r.action for r in conn.execute(select(audit_log))}
     assert (row.status, row.merged_into, row.state, row.n_articles) == ("merged", keep, None, 0)
+    assert row.dirty is False  # a pointer has no draft to build; doctor would flag it
     assert label.value == "merge" and label.detail["other"] == other
     assert sorted(label.detail["article_ids"]) == sorted(ids["pot"])
     assert {"cluster.merge", "cluster.merged_into"} <= actions
