@@ -24,14 +24,12 @@ from store.schema import (
 )
 from storyloom.runner import run_once
 
-# Known regression, issue 12 left open: the shipped join weights were fitted on the UCI dev
-# file, where every story's articles share one timestamp, so the `rhythm` feature learned that
-# a story ends within hours; the sample corpus's stories run over 1-2.5 days and fragment.
-# A prior pace for young stories (rhythm_prior_weight = 1, refitted) keeps most of them
-# whole, but costs the UCI held-out worst fold 1.6 points, so it is not the default yet.
-MULTI_DAY = pytest.mark.xfail(
-    reason="issue 12: rhythm weight fitted on UCI's one-timestamp stories splits multi-day "
-    "stories (refit with honest time data pending)",
+# Known gap, issue 12 left open: the join weights are fitted time-free on UCI (whose stories
+# carry no duration) and the rhythm weight is set, not learned. Every sample story now holds
+# together but one: Port Almira's first article comes 27 h before the next, while its story
+# has no pace of its own yet, and it stays a story of its own.
+FIRST_FOLLOW_UP_A_DAY_LATER = pytest.mark.xfail(
+    reason="issue 12: a one-article story's first follow-up 27 h later is not joined",
     strict=False,
 )
 
@@ -95,7 +93,6 @@ def test_articles_are_extracted_from_pages_with_language(pipeline_run, corpus):
         assert lang == outlets[src["outlet"]]["language"]
 
 
-@MULTI_DAY
 def test_shared_stories_are_found_and_drafted(pipeline_run, corpus):
     engine, *_ = pipeline_run
     gold: dict[str, set[str]] = {}
@@ -126,7 +123,7 @@ def test_shared_stories_are_found_and_drafted(pipeline_run, corpus):
     assert n_stories <= len(shared) + len(gold.get(None, ())) + 2, n_stories
 
 
-@MULTI_DAY
+@FIRST_FOLLOW_UP_A_DAY_LATER
 def test_every_language_joins_its_story_and_one_offs_stay_alone(pipeline_run, corpus):
     """Across languages (issue 13): every article of a shared story is in that story's
     found story, whatever its language, and an article of no story has one of its own."""
