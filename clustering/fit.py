@@ -51,7 +51,7 @@ _ONE_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 # thresholds and merge pauses: few values, each a full stream of the training articles.
 # Absolute, so what cross-validation measures does not depend on the current defaults.
 THRESHOLD_GRID = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
-MERGE_GRID = (0.1, 0.2, 0.3, 0.4, 0.5)
+MERGE_GRID = (0.3, 0.4, 0.5)  # above split_threshold (0.25), so a split never merges back
 GAP_GRID = (3.0, 6.0, 12.0)  # merge_max_gap: paces of pause a merge may bridge
 
 

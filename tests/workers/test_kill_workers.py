@@ -54,7 +54,8 @@ def test_kill_9_in_every_stage_loses_and_doubles_nothing(
         assert done.returncode == 0, done.stderr[-3000:]
     engine = make_engine(pg_url)
     total = _n(engine, articles)
-    n_models = len(embedding_models(load_config(cfg).clustering))
+    models = embedding_models(load_config(cfg).clustering)  # the main and cross-lingual one
+    n_models = len(models)
     with engine.connect() as conn:
         placed = lambda: read_counter(conn, PLACED)  # noqa: E731
         stages = [
@@ -98,7 +99,6 @@ def test_kill_9_in_every_stage_loses_and_doubles_nothing(
         per_model = select(embeddings.c.model, func.count()).group_by(embeddings.c.model)
         with engine.connect() as c:
             vectors = dict(c.execute(per_model).all())
-        models = embedding_models(load_config(cfg).clustering)
         assert _n(engine, analyses) == total
         assert vectors == dict.fromkeys(models, total)
         dirty = select(func.count()).where(stories.c.dirty.is_(True), stories.c.status != "merged")
