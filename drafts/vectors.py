@@ -1,11 +1,16 @@
-"""Sentence vectors computed once per article, when the article is processed.
+"""Sentence vectors computed once per article, when its story is about to be drafted.
 
 A draft compares every candidate sentence of a story with every other; encoding them anew
 for each draft made a 50-article story's first draft take over a minute. The `sentences`
-stage (after embedding) encodes each analysed article's candidate lines once, through the
-configured encoder (drafts.embed.encoder_for: the clustering model unless [drafts]
-embedding_model names another), and keeps them in `sentence_vectors`; a draft then reads
-its members' vectors and encodes only what is missing (and stores that too).
+stage (after clustering) encodes the candidate lines of each analysed article whose story
+will be drafted (at least [drafts] min_sources outlets) once, through the configured
+encoder (drafts.embed.encoder_for: the clustering model unless [drafts] embedding_model
+names another), and keeps them in `sentence_vectors`; a draft then reads its members'
+vectors and encodes only what is missing (and stores that too).
+
+Articles of one-outlet stories wait: no draft reads their lines until a second outlet
+joins, and most never get one. Encoding every article up front made this stage two thirds
+of end-to-end time (bench/bench_e2e.py: 4,200 lines for 181 unrelated pages, none drafted).
 
 Idempotent and safe with several processes: a row is keyed by article and model, carries a
 hash of its sentences (an edited text or a new analysis redoes it), and a row another
@@ -29,7 +34,7 @@ from drafts.embed import Encoder, encoder_for
 from drafts.sections import _evidence
 from drafts.text import clean_headline
 from store.db import utcnow
-from store.schema import analyses, articles, sentence_vectors
+from store.schema import analyses, articles, sentence_vectors, stories, story_members
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +62,9 @@ def _digest(model: str, lines: Sequence[str]) -> str:
     return hashlib.sha256("\x1f".join([model, *lines]).encode()).hexdigest()
 
 
-def _pending(conn: Connection, model: str, after: int, limit: int) -> list[dict[str, Any]]:
+def _pending(
+    conn: Connection, model: str, after: int, limit: int, min_sources: int
+) -> list[dict[str, Any]]:
     q = (
         select(
             articles.c.id,
@@ -69,7 +76,10 @@ def _pending(conn: Connection, model: str, after: int, limit: int) -> list[dict[
             sentence_vectors.c.text_hash,
         )
         .select_from(
-            articles.join(analyses, analyses.c.article_id == articles.c.id).outerjoin(
+            articles.join(analyses, analyses.c.article_id == articles.c.id)
+            .join(story_members, story_members.c.article_id == articles.c.id)
+            .join(stories, stories.c.id == story_members.c.story_id)
+            .outerjoin(
                 sentence_vectors,
                 and_(
                     sentence_vectors.c.article_id == articles.c.id,
@@ -79,6 +89,9 @@ def _pending(conn: Connection, model: str, after: int, limit: int) -> list[dict[
         )
         .where(
             articles.c.id > after,
+            # only stories the drafts stage will draft: the same rule as drafts.stage
+            stories.c.status != "merged",
+            stories.c.n_sources >= min_sources,
             # only what has none, or an analysis newer than its vectors: a pass over a big
             # store does not re-read every article
             or_(
@@ -132,11 +145,12 @@ def store_vectors(
 
 
 def run_sentence_vectors(engine: Engine, config: Any, *, encode: Encoder | None = None) -> int:
-    """Encode the candidate lines of every analysed article that has none stored (or whose
-    text or analysis changed since); returns the articles encoded."""
+    """Encode the candidate lines of every analysed article of a story to be drafted that
+    has none stored (or whose text or analysis changed since); returns the articles
+    encoded."""
     model, s = model_name(config), config.drafts
     after = done = 0
-    while batch := _with_engine(engine, model, after):
+    while batch := _with_engine(engine, model, after, s.min_sources):
         after = batch[-1]["id"]
         rows = []
         for r in batch:
@@ -152,9 +166,9 @@ def run_sentence_vectors(engine: Engine, config: Any, *, encode: Encoder | None 
     return done
 
 
-def _with_engine(engine: Engine, model: str, after: int) -> list[dict[str, Any]]:
+def _with_engine(engine: Engine, model: str, after: int, min_sources: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return _pending(conn, model, after, _BATCH_ARTICLES)
+        return _pending(conn, model, after, _BATCH_ARTICLES, min_sources)
 
 
 def load_vectors(conn: Connection, ids: Sequence[int], model: str) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ class StorageSettings(Section):
         return v
 
 
-WORKER_STAGES = ("nlp", "embed", "sentences", "cluster", "lens", "drafts")
+WORKER_STAGES = ("nlp", "embed", "cluster", "sentences", "lens", "drafts")
 LEASED = ("source", "nlp", "embed", "lens", "drafts")
 
 

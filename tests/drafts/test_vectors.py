@@ -12,7 +12,7 @@ from drafts.stage import encoder_for, redraft_story
 from drafts.vectors import run_sentence_vectors
 from nlp.stage import run_nlp
 from store.schema import articles, sentence_vectors
-from tests.review.data import add_story, news_items
+from tests.review.data import add_articles, add_story, news_items
 
 
 class Counting:
@@ -53,3 +53,21 @@ def test_vectors_are_stored_once_and_a_first_draft_encodes_nothing(sqlite_engine
         )
     run_nlp(sqlite_engine, config)
     assert run_sentence_vectors(sqlite_engine, config, encode=enc) == 1
+
+
+def test_one_outlet_stories_wait_until_a_second_outlet_joins(sqlite_engine: Engine):
+    """No draft reads a one-outlet story's lines, so the stage leaves them until one will."""
+    config = Config.model_validate({"nlp": {"n_process": 1}})
+    first, *others = news_items("Antwerp", 3)
+    sid, ids = add_story(sqlite_engine, "solo", [first])
+    run_nlp(sqlite_engine, config)
+    enc = Counting(encoder_for(config))
+    assert run_sentence_vectors(sqlite_engine, config, encode=enc) == 0
+    assert enc.n == 0
+
+    ids += add_articles(sqlite_engine, sid, others)  # two more outlets: now it is drafted
+    run_nlp(sqlite_engine, config)
+    assert run_sentence_vectors(sqlite_engine, config, encode=enc) == 3
+    with sqlite_engine.connect() as c:
+        stored = {r.article_id for r in c.execute(select(sentence_vectors.c.article_id))}
+    assert stored == set(ids)
