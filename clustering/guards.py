@@ -6,8 +6,9 @@ any merge the two sides must also agree as events:
 
 - their average link (mean cosine over all member pairs) is at least ``merge_min_average``;
 - when both have a signature of specific names (entities in ``merge_signature_share`` of
-  their members, not shared by half of all live stories), the signatures overlap: two
-  stories about one company but different people or products stay apart;
+  their members, not shared by half of all live stories), one side's signature is named
+  somewhere in the other: two stories about one company but different people or products
+  stay apart;
 - the pause between them is within ``merge_max_gap`` of their own pace (two days of
   market wrap-ups are two events, however alike the words).
 
@@ -35,6 +36,11 @@ def gap_hours(a: StoryState, b: StoryState) -> float:
     assert a.first and a.last and b.first and b.last
     gap = max((b.first - a.last).total_seconds(), (a.first - b.last).total_seconds(), 0.0)
     return gap / 3600.0
+
+
+def _named(st: StoryState) -> set[str]:
+    """Every name at least one member of the story uses."""
+    return {e for e, c in st.entities.items() if c > 0}
 
 
 def signature(st: StoryState, sf: StoryFrequencies | None, share: float) -> set[str]:
@@ -65,7 +71,9 @@ def merge_veto(
         return f"low average link {feats['average']:.2f} < {settings.merge_min_average:.2f}"
     sig_a = signature(a, sf, settings.merge_signature_share)
     sig_b = signature(b, sf, settings.merge_signature_share)
-    if sig_a and sig_b and not sig_a & sig_b:
+    # each side's core names absent from everything the other side names: a name in only
+    # some of a small story's members is no disagreement
+    if sig_a and sig_b and not sig_a & _named(b) and not sig_b & _named(a):
         names = ", ".join(sorted(sig_a)[:3]) + " vs " + ", ".join(sorted(sig_b)[:3])
         return f"different specific entities ({names})"
     pace = max(pace_hours(s.first, s.last, s.n, settings) for s in (a, b))

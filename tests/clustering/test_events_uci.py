@@ -131,7 +131,6 @@ def test_launch_and_reviews_a_week_later_stay_two_stories(uci, embedder, window_
     assert share >= 0.6, share
 
 
-@RECALL_GAP
 def test_follow_ups_of_one_event_the_same_day_stay_one_story(uci, embedder) -> None:
     """The gold story whose headlines most often quote one and the same figure (a deal's
     price): its same-day follow-ups must stay together."""
