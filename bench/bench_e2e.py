@@ -79,15 +79,12 @@ def store(kind: str):  # noqa: ANN201 - yields a URL
 
 def warm(config: Config) -> None:
     """Load every model a worker keeps for its life, so timing starts with work."""
-    from clustering.embed import load_embedder
-    from clustering.stage import embedding_models
+    from clustering.stage import embedding_models, model_embedder
     from drafts.stage import encoder_for
 
-    cfg = config.clustering
     pipeline_for(model_for("en", config.nlp), config.nlp)
-    for model in embedding_models(cfg):  # the main model and the cross-lingual one
-        backend = cfg.backend if model == cfg.model else "auto"
-        load_embedder(model, cfg.batch_size, backend, cfg.embed_threads)
+    for model in embedding_models(config.clustering):  # the main and the cross-lingual one
+        model_embedder(config.clustering, model)
     encoder_for(config)
 
 

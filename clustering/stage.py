@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select
 
 from clustering.consolidate_stage import consolidate_stored
-from clustering.embed import embed_input, load_embedder, vector_to_bytes
+from clustering.embed import Embedder, embed_input, load_embedder, vector_to_bytes
 from clustering.state import ArticleFeatures
 from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
@@ -46,6 +46,13 @@ def embedding_models(cfg: ClusteringSettings) -> list[str]:
     return [cfg.model] + (
         [cfg.cross_model] if cfg.cross_model and cfg.cross_model != cfg.model else []
     )
+
+
+def model_embedder(cfg: ClusteringSettings, model: str) -> Embedder:
+    """One of `embedding_models(cfg)`, loaded once per process: the main model with the
+    configured backend, the cross-lingual one recognised by name."""
+    backend = cfg.backend if model == cfg.model else "auto"
+    return load_embedder(model, cfg.batch_size, backend, cfg.embed_threads)
 
 
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:
@@ -93,10 +100,7 @@ def _embed_rows(engine: Engine, cfg: ClusteringSettings, model: str, rows: list[
     todo = [r for r in rows if have.get(r["id"]) != text_hash(model, r["input"])]
     if not todo:
         return 0
-    embedder = load_embedder(
-        model, cfg.batch_size, "auto" if model != cfg.model else cfg.backend, cfg.embed_threads
-    )
-    vectors = embedder.encode([r["input"] for r in todo])
+    vectors = model_embedder(cfg, model).encode([r["input"] for r in todo])
     with engine.begin() as conn:
         for r, v in zip(todo, vectors, strict=True):
             conn.execute(

@@ -10,7 +10,7 @@ vectors and encodes only what is missing (and stores that too).
 
 Articles of one-outlet stories wait: no draft reads their lines until a second outlet
 joins, and most never get one. Encoding every article up front made this stage two thirds
-of end-to-end time (bench/bench_e2e.py: 4,200 lines for 181 unrelated pages, none drafted).
+of end-to-end time (bench/bench_e2e.py: 4,200 lines for 181 pages, most of them in no draft).
 
 Idempotent and safe with several processes: a row is keyed by article and model, carries a
 hash of its sentences (an edited text or a new analysis redoes it), and a row another
