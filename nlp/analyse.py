@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from spacy.tokens import Doc
 
@@ -155,32 +156,38 @@ def analyse_texts(
         groups.setdefault(model, []).append(i)
     total_chars = sum(len(c.text) for c, _, _ in prepared.values())
     workers = settings.n_process if total_chars >= settings.multiprocess_min_chars else 1
-    for model, idx in groups.items():
-        try:  # cached; a pipeline that cannot load (a missing tokenizer) fails its texts only,
-            pipeline_for(model, settings)  # not the batch, which the stage would then redo
-        except Exception as exc:  # noqa: BLE001 - one per text, one at a time, without a pool
-            why = f"the {model} pipeline cannot load: {type(exc).__name__}: {exc}"
-            for i in idx:
-                results[i] = _empty("error", why, model, prepared[i][1])
-            continue
-        n = min(workers, len(idx))
-        if n <= 1:
+    local: list[tuple[str, list[int]]] = []
+    pending: list[tuple[list[int], Any]] = []
+    with contextlib.ExitStack() as own:
+        # Every language's chunks go to the pool before any result is awaited, and texts of
+        # a language too few to split run here meanwhile: one language at a time left a core
+        # idle at the tail of each group.
+        for model, idx in groups.items():
+            try:  # cached; a pipeline that cannot load (a missing tokenizer) fails its texts
+                pipeline_for(model, settings)  # only, not the batch, which the stage would redo
+            except Exception as exc:  # noqa: BLE001 - one per text, one at a time, without a pool
+                why = f"the {model} pipeline cannot load: {type(exc).__name__}: {exc}"
+                for i in idx:
+                    results[i] = _empty("error", why, model, prepared[i][1])
+                continue
+            n = min(workers, len(idx))
+            if n <= 1:
+                local.append((model, idx))
+                continue
+            sizes = {i: len(prepared[i][0].text) for i in idx}
+            chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
+            if pool is None:
+                pool = own.enter_context(NlpPool(settings))
+            ex = pool.executor(model)
+            for chunk in chunks:
+                fut = ex.submit(_run_group, model, [prepared[i] for i in chunk], settings)
+                pending.append((chunk, fut))
+        for model, idx in local:
             for i, res in zip(
                 idx, _run_group(model, [prepared[i] for i in idx], settings), strict=True
             ):
                 results[i] = res
-            continue
-        sizes = {i: len(prepared[i][0].text) for i in idx}
-        chunks = _chunks(idx, [sizes.get(j, 0) for j in range(len(texts))], n * 2)
-        with contextlib.ExitStack() as own:
-            if pool is None:
-                pool = own.enter_context(NlpPool(settings))
-            ex = pool.executor(model)
-            futures = [
-                ex.submit(_run_group, model, [prepared[i] for i in chunk], settings)
-                for chunk in chunks
-            ]
-            for chunk, fut in zip(chunks, futures, strict=True):
-                for i, res in zip(chunk, fut.result(), strict=True):
-                    results[i] = res
+        for chunk, fut in pending:
+            for i, res in zip(chunk, fut.result(), strict=True):
+                results[i] = res
     return [r for r in results if r is not None]

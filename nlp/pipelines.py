@@ -58,7 +58,7 @@ def model_for(lang: str | None, settings: NlpSettings) -> str:
     return f"{BLANK_PREFIX}{code if _blank_supported(code) else 'xx'}"
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)  # a blank pipeline per language met: never evict and rebuild
 def load_pipeline(
     model_id: str, exclude: tuple[str, ...] = (), compiled_pos: bool = False
 ) -> Language:
