@@ -69,7 +69,7 @@ def grid_speed(
             t0 = time.perf_counter()
             vectors[precision] = emb.encode(texts)
             rates[f"{precision}/{bs}"] = round(len(texts) / (time.perf_counter() - t0), 1)
-    out: dict[str, object] = {"texts_per_s": rates, "native_bf16": native_bf16()}
+    out: dict[str, object] = {"grid_texts_per_s": rates, "native_bf16": native_bf16()}
     if {"float32", "bfloat16"} <= vectors.keys():
         cos = (vectors["float32"] * vectors["bfloat16"]).sum(axis=1)
         out["bf16_min_cosine_to_f32"] = round(float(cos.min()), 6)
