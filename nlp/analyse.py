@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
+from concurrent.futures import Future
 
 from spacy.tokens import Doc
 
@@ -157,7 +157,7 @@ def analyse_texts(
     total_chars = sum(len(c.text) for c, _, _ in prepared.values())
     workers = settings.n_process if total_chars >= settings.multiprocess_min_chars else 1
     local: list[tuple[str, list[int]]] = []
-    pending: list[tuple[list[int], Any]] = []
+    pending: list[tuple[list[int], Future[list[dict]]]] = []
     with contextlib.ExitStack() as own:
         # Every language's chunks go to the pool before any result is awaited, and texts of
         # a language too few to split run here meanwhile: one language at a time left a core
