@@ -211,9 +211,11 @@ def _is_term(doc: Doc, start: int, raw_body: str) -> bool:
     return prev is not None and (prev.pos_ in _EMBED_POS or prev.lower_ in _TERM_LEADS)
 
 
-def _colon_speaker(doc: Doc, sent: Span, q_start: int) -> Span | None:
-    """ "Jane Doe: “…”" or "As the minister put it: “…”": the entity just before a colon."""
-    head = doc.text[sent.start_char : q_start].rstrip()
+def _colon_speaker(text: str, sent: Span, q_start: int) -> Span | None:
+    """ "Jane Doe: “…”" or "As the minister put it: “…”": the entity just before a colon.
+    `text` is doc.text, passed in: spaCy rebuilds doc.text on every access (O(doc)), and
+    rebuilding it per quote was half the NLP stage's own work after the parser."""
+    head = text[sent.start_char : q_start].rstrip()
     if not head.endswith(":"):
         return None
     ents = [e for e in sent.ents if e.end_char <= q_start and e.label_ in _SPEAKER_LABELS]
@@ -226,7 +228,8 @@ def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> l
     sents = list(doc.sents)
     parsed = doc.has_annotation("DEP")
     out = []
-    for m in _QUOTE.finditer(doc.text):
+    text = doc.text  # once: spaCy rebuilds it on every access
+    for m in _QUOTE.finditer(text):
         raw_body = next(g for g in m.groups() if g is not None)
         body = raw_body.strip().rstrip(",")
         words = len(body.split())
@@ -245,7 +248,7 @@ def quotes_from_doc(doc: Doc, sentences: list[dict], settings: NlpSettings) -> l
                 continue
             for sent in near:
                 speaker = _speaker_in(doc, sent, m.start(), m.end(), prev_start)
-                speaker = speaker or _colon_speaker(doc, sent, m.start())
+                speaker = speaker or _colon_speaker(text, sent, m.start())
                 if speaker is not None:
                     break
             if speaker is None and si > 0:
