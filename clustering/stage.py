@@ -20,7 +20,17 @@ from clustering.stored import load_clusterer, load_features
 from clustering.streaming import StreamingClusterer
 from core.config import Config
 from core.settings.clustering import ClusteringSettings
-from store.articles import DONE, ERROR, SKIPPED, Claim, ClaimLost, claim, finish, text_hash
+from store.articles import (
+    DONE,
+    ERROR,
+    SKIPPED,
+    Claim,
+    ClaimLost,
+    claim,
+    finish,
+    finish_many,
+    text_hash,
+)
 from store.claims import lease_of
 from store.db import aware, utcnow
 from store.locks import CLUSTER, writer_lock
@@ -75,8 +85,7 @@ def run_embed(engine: Engine, config: Config) -> dict[str, int]:
             computed += _embed_rows(engine, cfg, model, rows)
         try:  # vectors are idempotent; the status only moves while the claim is ours
             with engine.begin() as conn:
-                for r in rows:
-                    finish(conn, r["id"], "embed", DONE, token=ids.token)
+                finish_many(conn, [r["id"] for r in rows], "embed", DONE, token=ids.token)
         except ClaimLost:
             logger.info("embed: a claim expired; another worker took its articles")
             continue
@@ -99,23 +108,27 @@ def _embed_rows(engine: Engine, cfg: ClusteringSettings, model: str, rows: list[
     if not todo:
         return 0
     vectors = model_embedder(cfg, model).encode([r["input"] for r in todo])
-    with engine.begin() as conn:
-        for r, v in zip(todo, vectors, strict=True):
-            conn.execute(
-                embeddings.delete().where(
-                    embeddings.c.article_id == r["id"], embeddings.c.model == model
-                )
+    now = utcnow()
+    with engine.begin() as conn:  # one delete and one batched insert, not two per article
+        conn.execute(
+            embeddings.delete().where(
+                embeddings.c.article_id.in_([r["id"] for r in todo]), embeddings.c.model == model
             )
-            conn.execute(
-                insert(embeddings).values(
-                    article_id=r["id"],
-                    model=model,
-                    text_hash=text_hash(model, r["input"]),
-                    dim=int(v.shape[0]),
-                    vector=vector_to_bytes(v),
-                    created_at=utcnow(),
-                )
-            )
+        )
+        conn.execute(
+            insert(embeddings),
+            [
+                {
+                    "article_id": r["id"],
+                    "model": model,
+                    "text_hash": text_hash(model, r["input"]),
+                    "dim": int(v.shape[0]),
+                    "vector": vector_to_bytes(v),
+                    "created_at": now,
+                }
+                for r, v in zip(todo, vectors, strict=True)
+            ],
+        )
     return len(todo)
 
 

@@ -109,6 +109,22 @@ def finish(
     conn.execute(update(articles).where(articles.c.id == article_id).values(**vals))
 
 
+def finish_many(
+    conn: Connection, article_ids: Sequence[int], stage: str, status: str = DONE, *, token: str
+) -> None:
+    """finish() for many articles with one outcome, in two statements instead of two per
+    article (each a round trip on PostgreSQL). ClaimLost, as finish, if any claim is gone."""
+    ids = list(article_ids)
+    if not ids:
+        return
+    finish_claim(conn, stage, ids, token)
+    conn.execute(
+        update(articles)
+        .where(articles.c.id.in_(ids))
+        .values({f"{stage}_status": status, "updated_at": utcnow()})
+    )
+
+
 def release(engine: Engine, article_ids: Iterable[int], stage: str, token: str) -> int:
     """Hand back claimed rows a stopping worker will not finish, at once (not after the
     lease). A result written meanwhile is kept: finishing already ended its claim."""

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from store.articles import LEASE, claim, finish, upsert_article
+from store.articles import LEASE, claim, finish, finish_many, upsert_article
 from store.claims import ClaimLost, held
 from store.db import utcnow
 from store.schema import DONE, articles
@@ -53,6 +53,27 @@ def test_only_the_token_holding_the_claim_finishes(engine):
         finish(conn, ids[0], "nlp", DONE, token=fast.token)
     assert held(engine, "nlp") == []
     assert claim(engine, "nlp", 1, now=now + 2 * LEASE) == []  # done: never handed out again
+
+
+def test_finishing_many_at_once_needs_every_claim(engine):
+    """A batch finish (the embed stage's) is all or nothing: one claim taken over by another
+    worker rolls back the whole batch, and the holder of all of them finishes them."""
+    ids = _fetched(engine, 3)
+    now = utcnow()
+    slow = claim(engine, "embed", 3, now=now)
+    took = claim(engine, "embed", 1, now=now + LEASE + timedelta(seconds=1))
+    assert took == ids[:1]
+    with pytest.raises(ClaimLost), engine.begin() as conn:
+        finish_many(conn, ids, "embed", DONE, token=slow.token)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(articles.c.embed_status)).scalars()) == {"pending"}
+    again = claim(engine, "embed", 3, now=now + 3 * LEASE)
+    assert sorted(again) == ids
+    with engine.begin() as conn:
+        finish_many(conn, list(again), "embed", DONE, token=again.token)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(articles.c.embed_status)).scalars()) == {DONE}
+    assert held(engine, "embed") == []
 
 
 def test_a_finished_row_is_not_claimed_again_from_a_stale_candidate_list(engine):
