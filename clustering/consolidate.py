@@ -114,7 +114,7 @@ def _scored(
 
     Each merge rescans every touched story's neighbours, so without it a pass that made m
     merges scored most pairs m times (the 181 benchmark pages: 13,000 scorings for 12
-    merges, half the cluster stage). A merge gives the kept story a new state object and
+    merges, a quarter of the cluster stage). A merge gives the kept story a new state object and
     leaves the doc frequencies as they were (its articles stay live), so a pair of
     unchanged states scores as before; the memo holds the states, so their ids stay theirs.
     """
