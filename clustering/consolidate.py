@@ -120,7 +120,7 @@ def _scored(
     """
     key = (id(a), id(b))
     hit = memo.get(key)
-    if hit is None or hit[0] is not a or hit[1] is not b:
+    if hit is None:
         feats = pair_features(a, b, df, s)
         hit = memo[key] = (a, b, feats, pair_score(feats, s))
     return hit[2], hit[3]
